@@ -1,0 +1,13 @@
+"""The `qualcode` command line."""
+
+from __future__ import annotations
+
+from qualcode.cli import (  # noqa: F401  (each module registers its commands)
+    codebook,
+    project,
+)
+from qualcode.cli.app import app
+
+
+def main() -> None:
+    app(prog_name="qualcode")
