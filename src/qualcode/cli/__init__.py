@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from qualcode.cli import (  # noqa: F401  (each module registers its commands)
     codebook,
+    coding,
     project,
 )
 from qualcode.cli.app import app
