@@ -110,6 +110,30 @@ def test_krippendorff_2011_nominal_through_the_vectorized_path():
     assert result.n_units == 8  # units 2-9: all four observers coded them
 
 
+# Fleiss (1971), "Measuring nominal scale agreement among many raters", Psychological
+# Bulletin 76(5):378-382, Table 1: 30 patients, each diagnosed by 6 psychiatrists into one of
+# 5 categories (1 depression, 2 personality disorder, 3 schizophrenia, 4 neurosis, 5 other).
+FLEISS_1971 = np.array([
+    [4, 4, 4, 4, 4, 4], [2, 2, 2, 5, 5, 5], [2, 3, 3, 3, 3, 5], [5, 5, 5, 5, 5, 5],
+    [2, 2, 2, 4, 4, 4], [1, 1, 3, 3, 3, 3], [3, 3, 3, 3, 5, 5], [1, 1, 3, 3, 3, 4],
+    [1, 1, 4, 4, 4, 4], [5, 5, 5, 5, 5, 5], [1, 4, 4, 4, 4, 4], [1, 2, 4, 4, 4, 4],
+    [2, 2, 2, 3, 3, 3], [1, 4, 4, 4, 4, 4], [2, 2, 4, 4, 4, 5], [3, 3, 3, 3, 3, 5],
+    [1, 1, 1, 4, 5, 5], [1, 1, 1, 1, 1, 2], [2, 2, 4, 4, 4, 4], [1, 3, 3, 5, 5, 5],
+    [5, 5, 5, 5, 5, 5], [2, 4, 4, 4, 4, 4], [2, 2, 4, 5, 5, 5], [1, 1, 4, 4, 4, 4],
+    [1, 4, 4, 4, 4, 5], [2, 2, 2, 2, 2, 4], [1, 1, 1, 1, 5, 5], [2, 2, 4, 4, 4, 4],
+    [1, 3, 3, 3, 3, 3], [5, 5, 5, 5, 5, 5],
+])
+
+
+def test_fleiss_1971_published_kappa():
+    """Fleiss (1971) Table 1 gives kappa = .430 for the 30 x 6 diagnoses (R irr's
+    `kappam.fleiss(diagnoses)` prints 0.4302445)."""
+    labels = (FLEISS_1971 - 1).T[:, :, None]  # [coder, unit, item], values 0..4
+    (result,) = agreement(labels, 5, resamples=0)
+    assert round(value(result.fleiss_kappa), 3) == 0.430
+    assert value(result.fleiss_kappa) == pytest.approx(0.4302445, abs=5e-8)
+
+
 def test_fleiss_kappa_worked_example():
     """Wikipedia, "Fleiss' kappa", worked example (10 subjects, 14 raters, 5 categories; a
     made-up table, not Fleiss' 1971 data): P-bar = 0.378, P-bar_e = 0.213, kappa = 0.210."""
