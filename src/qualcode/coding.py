@@ -20,6 +20,7 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
+from qualcode.anonymize import Anonymizer
 from qualcode.codebook import Codebook, project_codebook
 from qualcode.errors import QualcodeError
 from qualcode.store import Project, Segment, now
@@ -567,7 +568,10 @@ def import_codings(project: Project, path: Path | str) -> CodingsImport:
     result = CodingsImport(rows=len(records), duplicates=duplicates, codings_added=0,
                            memos_updated=0, codings_replaced=0, reviews_added=0,
                            ignored_columns=ignored)
+    anonymizer = _memo_anonymizer(project, rows)
     with project.transaction():
+        if anonymizer is not None:
+            anonymizer.save_pseudonyms()
         by_coder: dict[str, list[dict[str, Any] | None]] = {}
         for row in rows:
             by_coder.setdefault(row.coder, []).extend(
@@ -575,6 +579,18 @@ def import_codings(project: Project, path: Path | str) -> CodingsImport:
         for coder, changes in sorted(by_coder.items()):
             _record(project, "codings.import", coder, changes, file=path.name)
     return result
+
+
+def _memo_anonymizer(project: Project, rows: list[_Row]) -> Anonymizer | None:
+    """Memos written outside qualcode may name people the transcripts' anonymization
+    replaced: pass them through the project's anonymizer before they are stored."""
+    if not any(row.memo for row in rows):
+        return None
+    anonymizer = Anonymizer.for_project(project)
+    for row in rows:
+        if row.memo:
+            row.memo = anonymizer.anonymize_text(row.memo)
+    return anonymizer
 
 
 def _read_csv(path: Path) -> tuple[int, list[str], list[tuple[int, list[str]]]]:

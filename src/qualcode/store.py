@@ -66,7 +66,7 @@ import uuid
 from collections.abc import Callable, Iterator
 from contextlib import contextmanager
 from dataclasses import dataclass
-from datetime import datetime, timezone
+from datetime import UTC, datetime
 from pathlib import Path
 from typing import Any
 
@@ -82,7 +82,7 @@ BUSY_TIMEOUT_S = 30
 
 def now() -> str:
     """The current UTC time as ISO 8601 with seconds, as stored everywhere."""
-    return datetime.now(timezone.utc).isoformat(timespec="seconds")
+    return datetime.now(UTC).isoformat(timespec="seconds")
 
 
 _V1 = """
@@ -419,7 +419,8 @@ class Project:
     @property
     def codebook_version(self) -> int:
         """The codebook version in force (0 before any codebook is installed)."""
-        return self.db.execute("SELECT ifnull(max(version), 0) FROM codebook_versions").fetchone()[0]
+        query = "SELECT ifnull(max(version), 0) FROM codebook_versions"
+        return self.db.execute(query).fetchone()[0]
 
     def transcript_ids(self) -> list[str]:
         return [row[0] for row in self.db.execute("SELECT id FROM transcripts ORDER BY id")]

@@ -3,8 +3,10 @@
 from __future__ import annotations
 
 from qualcode.cli import (  # noqa: F401  (each module registers its commands)
+    anonymize,
     codebook,
     coding,
+    ingest,
     project,
 )
 from qualcode.cli.app import app

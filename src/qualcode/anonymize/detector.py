@@ -1,0 +1,316 @@
+"""All detectors together: text in, spans to replace and candidates to review out.
+
+Detection runs over a batch of texts (the transcripts of one import) in two passes. The
+first runs every detector on every text. The second builds one table of the names found
+(their full forms, and for a person the first name and surname alone, for an organization
+its distinctive head) and replaces each of them wherever it recurs in the batch, so a name
+found once in one transcript is caught in all of them. Names pseudonymized by earlier imports
+are recognised through `known`, a lookup of normalized surfaces (the project answers it from
+keyed hashes, never from stored names).
+"""
+
+from __future__ import annotations
+
+import re
+from collections import Counter
+from collections.abc import Callable, Iterable, Sequence
+from dataclasses import dataclass, field, replace
+
+from qualcode.anonymize.fuzzy import FuzzyMatcher
+from qualcode.anonymize.lexicon import (
+    NAME_CONNECTORS,
+    ORG_SUFFIXES,
+    common_words,
+    default_allow_list,
+)
+from qualcode.anonymize.names import RUN, ProperNameDetector
+from qualcode.anonymize.patterns import find_patterns
+from qualcode.anonymize.roster import Roster, RosterEntry, RosterMatcher
+from qualcode.anonymize.spans import Candidate, Coverage, Span, resolve
+from qualcode.anonymize.text import lowercase_vocabulary, normalize, starts_sentence
+
+DETECTORS = ("roster", "fuzzy", "pattern", "proper_name", "ner")
+
+# known(normalized surface) -> (kind, pseudonym label) for a name the project already has;
+# it should be quick for repeated surfaces (the project's lookup caches its answers).
+KnownLookup = Callable[[str], "tuple[str, str] | None"]
+
+
+@dataclass
+class Detection:
+    """What detection found in one text: spans to replace, candidates to review."""
+
+    spans: list[Span] = field(default_factory=list)
+    candidates: list[Candidate] = field(default_factory=list)
+
+
+class Detector:
+    """The combined detectors, configured once and applied to many texts.
+
+    roster: known names; allow: extra words to keep (e.g. the codebook's labels);
+    nlp_model: name or path of an installed spaCy pipeline whose entities are used too;
+    detectors: which of DETECTORS run (all but "ner" unless a model is named).
+    """
+
+    def __init__(self, roster: Roster | None = None, allow: Iterable[str] = (),
+                 nlp_model: str | None = None, detectors: Iterable[str] | None = None,
+                 known: KnownLookup | None = None):
+        extra = {w.lower() for phrase in allow for w in re.findall(r"[\w'-]+", phrase)}
+        extra |= {" ".join(phrase.lower().split()) for phrase in allow}
+        self.allow = default_allow_list() | frozenset(extra)
+        self.roster = RosterMatcher(roster or Roster())
+        self.enabled = set(detectors or DETECTORS) - ({"ner"} if nlp_model is None else set())
+        self.fuzzy = FuzzyMatcher(self.roster, self.allow)
+        self.names = ProperNameDetector(self.allow)
+        self.nlp = _load_pipeline(nlp_model) if nlp_model and "ner" in self.enabled else None
+        self.known = known
+
+    def detect(self, text: str) -> Detection:
+        """Detection in one text on its own."""
+        return self.detect_all([text])[0]
+
+    def detect_all(self, texts: Sequence[str], names: Sequence[str] = ()) -> list[Detection]:
+        """Detection in a batch of texts, with names found in one replaced in all. `names`
+        are more people's names to find, with their first names and surnames alone (the
+        speakers of a transcript)."""
+        patterns = [find_patterns(text) if "pattern" in self.enabled else [] for text in texts]
+        vocabulary = lowercase_vocabulary(
+            _blank(t, p) for t, p in zip(texts, patterns, strict=True))
+        speakers = RosterMatcher(Roster([RosterEntry(n, "PERSON") for n in names])) if (
+            names) else None
+        runs = [list(RUN.finditer(text)) for text in texts]
+        first = [self._first_pass(text, found, vocabulary, speakers, text_runs)
+                 for text, found, text_runs in zip(texts, patterns, runs, strict=True)]
+        _promote_recurring(texts, first)
+        table = _NameTable(first, texts, vocabulary)
+        results = []
+        for text, detection, text_runs in zip(texts, first, runs, strict=True):
+            linked = [table.link(text, s) for s in detection.spans]
+            spans = resolve(linked + table.find(text, Coverage(linked), text_runs))
+            results.append(Detection(_merge(text, spans), _open(detection.candidates, spans)))
+        return results
+
+    def _first_pass(self, text: str, patterns: list[Span], vocabulary: set[str],
+                    speakers: RosterMatcher | None, runs: list[re.Match]) -> Detection:
+        spans = list(patterns)
+        if "roster" in self.enabled:
+            spans += self.roster.find(text)
+        if speakers is not None:
+            spans += [replace(s, detector="speaker") for s in speakers.find(text)]
+        spans = resolve(spans)
+        if self.known is not None:
+            spans = resolve(spans + self._find_known(text, Coverage(spans), runs))
+        if "fuzzy" in self.enabled:
+            spans = resolve(spans + self.fuzzy.find(text, spans, vocabulary))
+        if self.nlp is not None:
+            spans = resolve(spans + [s for s in _entities(self.nlp, text)
+                                     if normalize(text[s.start:s.end]) not in self.allow])
+        candidates: list[Candidate] = []
+        if "proper_name" in self.enabled:
+            found, candidates = self.names.find(text, Coverage(spans), vocabulary, runs)
+            spans = resolve(spans + found)
+        return Detection(spans, candidates)
+
+    def _find_known(self, text: str, covered: Coverage, runs: list[re.Match]) -> list[Span]:
+        """Runs of capitalized words, or parts of them, that the project already knows."""
+        known = _Known(self.known)
+        common = common_words()
+        spans = []
+        for start, end in _word_ngrams(runs, covered, 4, known):
+            surface = text[start:end]
+            if surface.lower() in common and starts_sentence(text, start):
+                continue  # "Hope that helps", though someone is called Hope
+            kind, label = known.hit(surface)
+            spans.append(Span(start, end, kind, "known", 0.9, label))
+        return spans
+
+
+RECURRING = ("rare capitalized word", "capitalized compound", "surname-like word")
+
+
+def _promote_recurring(texts: Sequence[str], detections: list[Detection]) -> None:
+    """A rare word of four letters or more written with a capital in the middle of a
+    sentence twice or more in the batch, and never in lower case, is a proper name: replace
+    it instead of queueing it ("VP Eng" twice is an abbreviation, so not shorter words)."""
+    seen: Counter[str] = Counter(text[c.start:c.end]
+                                 for text, detection in zip(texts, detections, strict=True)
+                                 for c in detection.candidates if c.reason in RECURRING)
+    for text, detection in zip(texts, detections, strict=True):
+        promoted = [c for c in detection.candidates if c.reason in RECURRING
+                    and c.end - c.start >= 4 and seen[text[c.start:c.end]] >= 2]
+        if promoted:
+            gone = set(promoted)
+            detection.candidates = [c for c in detection.candidates if c not in gone]
+            detection.spans = resolve(detection.spans + [
+                Span(c.start, c.end, c.kind if c.reason == "surname-like word" else "ORG",
+                     "proper_name", 0.6, normalize(text[c.start:c.end])) for c in promoted])
+
+
+class _Known:
+    """The project's known names as a table `_word_ngrams` can test surfaces against."""
+
+    def __init__(self, lookup: Callable[[str], tuple[str, str] | None]):
+        self.lookup = lookup
+
+    def __contains__(self, surface: str) -> bool:
+        return self.lookup(normalize(surface)) is not None
+
+    def hit(self, surface: str) -> tuple[str, str]:
+        return self.lookup(normalize(surface))
+
+
+class _NameTable:
+    """The names found in a batch, with their parts, matched again everywhere."""
+
+    def __init__(self, detections: list[Detection], texts: Sequence[str], vocabulary: set[str]):
+        common = common_words()
+        forms: dict[str, tuple[str, str, float]] = {}  # written form -> (entity, kind, conf)
+        parts: dict[str, set[tuple[str, str]]] = {}
+        for text, detection in zip(texts, detections, strict=True):
+            for span in detection.spans:
+                if span.detector not in ("proper_name", "ner", "fuzzy"):
+                    continue
+                written = text[span.start:span.end]
+                forms.setdefault(written, (span.entity, span.kind, 0.8))
+                words = written.split()
+                if span.kind == "PERSON" and len(words) >= 2 or span.confidence <= 0.6:
+                    pieces = [words[0], words[-1]]  # a guessed kind: its words may be names
+                elif span.kind in ("ORG", "PROJECT") and len(words) >= 2:
+                    pieces = [" ".join(w for w in words
+                                       if w.lower().rstrip(".") not in ORG_SUFFIXES
+                                       and w.lower() not in NAME_CONNECTORS)]
+                else:
+                    pieces = []
+                for piece in pieces:
+                    lower = piece.lower()
+                    if len(piece) >= 3 and lower not in common and lower not in vocabulary:
+                        parts.setdefault(piece, set()).add((span.entity, span.kind))
+        for piece, owners in parts.items():
+            if piece not in forms or forms[piece][0] == normalize(piece):
+                entity, kind = sorted(owners)[0]
+                forms[piece] = (entity, kind, 0.75 if len(owners) == 1 else 0.5)
+        self.forms = forms
+        self._lookup = {v: f for f in forms for v in (f, f.upper())}
+        self._longest = max((len(f.split()) for f in forms), default=0)
+
+    def link(self, text: str, span: Span) -> Span:
+        """A span found on its own ("Albrecht") tied to the fuller name it is part of."""
+        form = self.forms.get(text[span.start:span.end])
+        if span.detector in ("proper_name", "ner") and form and form[0] != span.entity and (
+                form[1] == span.kind):
+            return replace(span, entity=form[0])
+        return span
+
+    def find(self, text: str, covered: Coverage, runs: list[re.Match]) -> list[Span]:
+        """Every recurrence of a name in the table: runs of capitalized words (`runs`), or
+        their parts, looked up longest first."""
+        if not self._lookup:
+            return []
+        spans = []
+        for start, end in _word_ngrams(runs, covered, self._longest, self._lookup):
+            entity, kind, confidence = self.forms[self._lookup[text[start:end]]]
+            spans.append(Span(start, end, kind, "proper_name", confidence, entity))
+        return spans
+
+
+def _word_ngrams(runs: list[re.Match], covered: Coverage, longest: int, table
+                 ) -> list[tuple[int, int]]:
+    """Where runs of capitalized words, or stretches of their words (longest first, left to
+    right), are keys of `table`; covered runs are skipped."""
+    found = []
+    for run in runs:
+        group = run.group()
+        if " " not in group:
+            if group in table and not covered.hits(run.start(), run.end()):
+                found.append((run.start(), run.end()))
+            continue
+        if covered.hits(run.start(), run.end()):
+            continue
+        words = [(run.start() + m.start(), run.start() + m.end())
+                 for m in _RUN_WORD.finditer(run.group())]
+        i = 0
+        while i < len(words):
+            for j in range(min(len(words), i + longest), i, -1):
+                start, end = words[i][0], words[j - 1][1]
+                if group[start - run.start():end - run.start()] in table:
+                    found.append((start, end))
+                    i = j
+                    break
+            else:
+                i += 1
+    return found
+
+
+_RUN_WORD = re.compile(r"[^\s']+(?:'(?!s\b)[^\s']+)*")
+
+
+def _blank(text: str, spans: list[Span]) -> str:
+    """`text` without its emails and URLs, whose lower-case words are no evidence of
+    ordinary use ("halcyon.ai" says nothing about the word "halcyon")."""
+    pieces, cursor = [], 0
+    for span in spans:
+        pieces += [text[cursor:span.start], " "]
+        cursor = span.end
+    pieces.append(text[cursor:])
+    return "".join(pieces)
+
+
+def _merge(text: str, spans: list[Span]) -> list[Span]:
+    """Join neighbouring spans of one entity ("Marisol" + "Okafur") into one replacement."""
+    merged: list[Span] = []
+    for span in spans:
+        if merged and merged[-1].entity == span.entity and text[merged[-1].end:span.start] == " ":
+            last = merged[-1]
+            detector = max(last.detector, span.detector, key=_weakness)
+            merged[-1] = Span(last.start, span.end, last.kind, detector,
+                              min(last.confidence, span.confidence), last.entity)
+        else:
+            merged.append(span)
+    return merged
+
+
+def _weakness(detector: str) -> int:
+    from qualcode.anonymize.spans import DETECTOR_PRIORITY
+
+    return DETECTOR_PRIORITY.index(detector)
+
+
+def _open(candidates: list[Candidate], spans: list[Span]) -> list[Candidate]:
+    """Candidates not settled by a replacement, once each."""
+    covered = Coverage(spans)
+    seen: set[tuple[int, int]] = set()
+    result = []
+    for c in candidates:
+        if not covered.hits(c.start, c.end) and (c.start, c.end) not in seen:
+            seen.add((c.start, c.end))
+            result.append(c)
+    return result
+
+
+_NER_KINDS = {"PERSON": "PERSON", "PER": "PERSON", "ORG": "ORG", "GPE": "PLACE", "LOC": "PLACE",
+              "FAC": "PLACE"}
+
+
+def _load_pipeline(name: str):
+    """Load an installed spaCy pipeline by package name or path; a clear error otherwise."""
+    import spacy
+
+    from qualcode.errors import QualcodeError
+
+    try:
+        return spacy.load(name)
+    except OSError:
+        raise QualcodeError(
+            f"spaCy pipeline {name!r} is not installed (install it, or leave out --nlp-model: "
+            "the built-in detectors need no model)"
+        ) from None
+
+
+def _entities(nlp, text: str) -> list[Span]:
+    spans = []
+    for ent in nlp(text).ents:
+        kind = _NER_KINDS.get(ent.label_)
+        if kind:
+            spans.append(Span(ent.start_char, ent.end_char, kind, "ner", 0.8,
+                              normalize(ent.text)))
+    return spans

@@ -1,0 +1,207 @@
+"""Word lists the proper-name detector reasons with.
+
+The allow-list holds capitalized words that must survive anonymization: the codebook's
+vocabulary, research and technology terms, calendar words, languages and nationalities.
+The cue lists hold the words around a name that tell what kind of name it is. Everything here
+is lower case; callers compare `word.lower()` or the normalized form.
+"""
+
+from __future__ import annotations
+
+import re
+from functools import cache
+
+CALENDAR = frozenset("""
+january february march april may june july august september october november december
+jan feb mar apr jun jul aug sep sept oct nov dec
+monday tuesday wednesday thursday friday saturday sunday mon tue tues wed thu thurs fri sat sun
+christmas easter thanksgiving ramadan eid diwali hanukkah passover halloween new year
+""".split())
+
+# Research and technology vocabulary that is written capitalized in conversation.
+TECH = frozenset("""
+ai agi asi ml rl rlhf rlaif llm llms nlp cv gpu gpus tpu tpus cpu cpus api apis sdk ui ux
+gpt chatgpt claude gemini llama mistral bert transformer transformers mlp mlps cnn rnn lstm
+sgd adam sae saes lora moe evals eval interp mech
+python pytorch tensorflow jax numpy pandas scipy sklearn jupyter colab cuda triton rust java
+javascript typescript haskell julia matlab sql json csv yaml html latex markdown git github
+gitlab linux unix windows macos ios android aws gcp azure kubernetes docker slurm wandb
+slack zoom teams notion discord signal whatsapp telegram twitter linkedin youtube substack
+reddit wikipedia arxiv overleaf excel powerpoint word docs sheets drive gmail calendar
+openreview kaggle huggingface
+internet web email wifi pdf url urls http https app apps iphone mac pc
+bayesian markov gaussian boltzmann turing monte carlo nash pareto fermi occam goodhart
+neurips icml iclr aaai acl emnlp cvpr colm facct
+phd phds msc bsc ba ma mba postdoc postdocs ceo cto coo cfo vp hr pr pm pms qa ops
+ea ais x-risk fte ftes okr okrs kpi kpis mvp r&d ip it tv dm dms faq ok okay tbd asap
+imo iirc fwiw afaik tl;dr eg ie etc vs
+""".split())
+
+LANGUAGES_AND_PEOPLES = frozenset("""
+english british american canadian australian european asian african latin irish scottish
+welsh french german dutch spanish portuguese italian polish russian ukrainian swedish
+norwegian danish finnish greek turkish arabic hebrew persian hindi indian chinese mandarin
+cantonese japanese korean vietnamese thai indonesian brazilian mexican nigerian kenyan
+western eastern northern southern christian muslim jewish buddhist hindu catholic
+protestant atheist quaker mormon
+europe asia africa america americas antarctica oceania middle east
+""".split())
+
+# Function words and their inflections, which Faker's English word list leaves out.
+FUNCTION_WORDS = frozenset("""
+am is are was were be been being has had having does did doing done cannot can't won't
+an thru via towards unless whereas whenever wherever whoever whatever whichever however
+mine yours hers ours theirs ourselves yourselves themselves itself himself herself myself
+anyway anywhere anyhow somewhere somehow sometime sometimes everywhere nowhere nobody
+elsewhere otherwise moreover therefore thus hence besides beside below beyond except
+further furthermore meanwhile namely neither nevertheless nonetheless mostly regarding
+please used using made seems seemed due latter former
+one two three four five six seven eight nine ten eleven twelve twenty thirty forty fifty
+sixty hundred thousand million billion first second third fourth fifth last next
+let lets i'm i've i'd i'll you're we're they're that's there's it's what's don't doesn't
+didn't isn't aren't wasn't weren't haven't hasn't couldn't wouldn't shouldn't
+""".split())
+
+# Filler and discourse words that ASR output capitalizes at the start of a turn or clause.
+DISCOURSE = frozenset("""
+yeah yes yep yup nope no um umm uh uhh hmm mm mhm mm-hmm uh-huh ah oh okay ok right sure
+well so like anyway honestly basically actually totally exactly absolutely definitely
+great cool thanks thank hi hello hey bye alright interviewer participant respondent
+interviewee speaker moderator facilitator note transcript q a
+""".split())
+
+TITLES = frozenset("""
+dr dr. prof prof. professor mr mr. mrs mrs. ms ms. mx mx. sir dame lord lady
+""".split())
+
+# Words that end an organization's name ("Northwind Labs", "Halcyon Institute").
+ORG_SUFFIXES = frozenset("""
+labs lab laboratory laboratories inc inc. incorporated corp corp. corporation co co. ltd
+ltd. llc llp plc gmbh ag sa bv pty company companies group institute institution
+university college school academy foundation fund trust society association council
+agency authority department ministry commission committee bureau office centre center
+network alliance coalition collective initiative partners partnership capital ventures
+holdings technologies technology systems solutions software analytics robotics ai
+research consulting consultancy studio studios hospital clinic bank press media
+fellowship fellowships programme programmes program programs scholarship scholars
+party podcast magazine journal times gazette herald tribune
+""".split())
+
+# Words that introduce a project's name ("Project Cinderbox"), or are generic in one.
+PROJECT_WORDS = frozenset("project projects programme program initiative study".split())
+
+# Words that open an organization's name before "of" or "for" ("University of X").
+ORG_HEADS = frozenset("""
+university institute college school academy department ministry center centre bank
+foundation society association council office agency
+""".split())
+
+# Connectors allowed inside a multi-word name ("Anouk van der Berg", "Bank of Halden").
+NAME_CONNECTORS = frozenset("of for de del della der den van von da di du le la dos das bin "
+                            "ibn al el &".split())
+
+# Words just before a name that say it is a person ("my colleague Ines", "named Tobi").
+PERSON_BEFORE = frozenset("""
+colleague colleagues coworker co-worker coworkers manager boss advisor adviser supervisor
+mentor mentee cofounder co-founder founder friend friends wife husband partner girlfriend
+boyfriend postdoc student students intern interns teammate collaborator coauthor co-author
+recruiter cousin sister brother mother father mom dad son daughter uncle aunt named
+dear thanks thank hi hello hey mister miss
+""".split())
+
+# Words just after a name that say it is a person ("Ines said", "Tobi and I").
+PERSON_AFTER = frozenset("""
+said says told tells thinks thought mentioned asked suggested wrote recommended introduced
+explained argued believes believed emailed messaged replied agreed disagreed wants wanted
+joined left founded runs ran leads led manages managed hired supervises supervised
+""".split())
+
+# Words just before a name that say it is an organization ("at Halcyon", "joined Veridian").
+ORG_BEFORE = frozenset("""
+at joined joining join left leaving leave funded funder funders grant grants grantee startup
+company org organization organisation nonprofit non-profit lab institute employer via
+acquired from
+""".split())
+# Two words just before a name that say it is an organization ("work for X").
+ORG_BEFORE_PAIRS = frozenset({
+    ("work", "for"), ("works", "for"), ("worked", "for"), ("working", "for"),
+    ("funded", "by"), ("grant", "from"), ("money", "from"), ("hired", "by"),
+})
+# Nouns that, before "like", "including" or "such as", give the kind of the names listed.
+ORG_NOUNS = frozenset("""
+companies company labs lab orgs org organizations organisations startups funders firms groups
+institutes universities nonprofits charities foundations teams places
+""".split())
+PERSON_NOUNS = frozenset("""
+people researchers someone somebody folks person engineers colleagues scientists founders
+managers mentors students friends
+""".split())
+
+# Words just before a name that say it is a place ("based in Tarnow", "moved to Lisbon").
+PLACE_BEFORE = frozenset("in near to from around outside".split())
+PLACE_VERBS = frozenset("""
+based live lives lived living moved move moving grew raised located relocated office offices
+city town village
+""".split())
+
+# Endings that ordinary words have and names rarely do: "Interestingly", "Scaling".
+NON_NAME_ENDINGS = ("ly", "ing", "tion", "sion", "ness", "ment", "ments", "able", "ible",
+                    "ful", "ous", "ive", "ize", "ise", "ized", "ised", "ism", "ity", "ics",
+                    "ence", "ance", "est", "ship")
+
+# Street words for postal addresses ("14 Larkspur Lane").
+STREET_SUFFIXES = ("Street", "St", "Avenue", "Ave", "Road", "Rd", "Lane", "Ln", "Boulevard",
+                   "Blvd", "Drive", "Dr", "Way", "Court", "Ct", "Place", "Pl", "Square", "Sq",
+                   "Terrace", "Close", "Crescent", "Gardens", "Parkway", "Highway", "Strasse",
+                   "Straße", "Rue", "Allee", "Weg", "Gasse")
+
+
+@cache
+def common_words() -> frozenset[str]:
+    """Ordinary English words: the function and discourse words above, and the English word
+    lists Faker ships (about a thousand frequent words, the words of some six hundred job
+    titles, business vocabulary). A capitalized token among them is no evidence of a name."""
+    from faker.providers.company.en_US import Provider as Company
+    from faker.providers.job.en_US import Provider as Job
+    from faker.providers.lorem.en_US import Provider as Lorem
+
+    phrases = [*Lorem.word_list, *Job.jobs, *(w for ws in Company.catch_phrase_words for w in ws),
+               *(w for ws in Company.bsWords for w in ws)]
+    words = {w.lower() for phrase in phrases for w in re.findall(r"[A-Za-z]+", phrase)}
+    return frozenset(words | FUNCTION_WORDS | DISCOURSE)
+
+
+# Names of several words that stay as a whole, though their words alone would not.
+PHRASES = frozenset(line.strip() for line in """
+silicon valley
+bay area
+middle east
+new year
+weights & biases
+hugging face
+google docs
+google scholar
+visual studio
+""".strip().splitlines())
+
+
+@cache
+def geography() -> frozenset[str]:
+    """Country and US-state names (lower case) from Faker's English address data.
+
+    Countries and states stay in the text: too coarse to identify anyone, and often what a
+    passage is about. A city or a street is not in here and is treated as a name.
+    """
+    from faker.providers.address.en_US import Provider as Address
+
+    names = {name.split(" (")[0].lower() for name in (*Address.countries, *Address.states)}
+    names |= {"usa", "us", "uk", "eu", "uae", "un", "britain", "england", "scotland", "wales",
+              "korea", "holland"}
+    return frozenset(names)
+
+
+@cache
+def default_allow_list() -> frozenset[str]:
+    """The built-in allow-list: calendar, technology, languages, peoples and geography, as
+    lower-case words and phrases (a phrase is kept only as a whole)."""
+    return CALENDAR | TECH | LANGUAGES_AND_PEOPLES | PHRASES | geography()

@@ -1,0 +1,319 @@
+"""Proper names that no roster lists: rules over runs of capitalized words.
+
+A run of capitalized words ("Ines Albrecht", "Halcyon Institute", "Dr. Brandt") is a name
+candidate. The rules that settle it, in order:
+
+- ordinary words drop out: common English, the allow-list (codebook words, tech terms,
+  calendar, geography), words used in lower case elsewhere in the corpus; a sentence's first
+  word says nothing by its capital, nor does it when it has an ending names rarely have
+  (-ly, -ing, -tion);
+- a title (Dr., Prof.) makes a person; an organization word (Labs, Institute, University of)
+  makes an organization, unless every other word is ordinary ("Department of Computer
+  Science"), which makes a review candidate;
+- a first name from the gazetteer, or a first name followed by a surname, makes a person;
+- the words around settle the rest: "my colleague X", "X said", "X and I", "people like X"
+  (person), "at X", "joined X", "funded by X", "companies like X" (organization), "based in
+  X", "moved to X", "in X" (place); a name coordinated with a settled one ("Ines and X")
+  shares its kind; a possessive ("X's team") makes a name;
+- several capitalized words that nothing else settles make an organization, with a low
+  confidence;
+- an acronym or a rare capitalized word that nothing settles becomes a review candidate
+  (the detector replaces it after all when it recurs in the batch).
+"""
+
+from __future__ import annotations
+
+import re
+from dataclasses import dataclass
+
+from qualcode.anonymize.gazetteer import Gazetteer, gazetteer
+from qualcode.anonymize.lexicon import (
+    NAME_CONNECTORS,
+    NON_NAME_ENDINGS,
+    ORG_BEFORE,
+    ORG_BEFORE_PAIRS,
+    ORG_HEADS,
+    ORG_NOUNS,
+    ORG_SUFFIXES,
+    PERSON_AFTER,
+    PERSON_BEFORE,
+    PERSON_NOUNS,
+    PLACE_BEFORE,
+    PLACE_VERBS,
+    PROJECT_WORDS,
+    TITLES,
+    common_words,
+)
+from qualcode.anonymize.spans import Candidate, Coverage, Span
+from qualcode.anonymize.text import APOSTROPHES, CAP_WORD, UPPER, normalize, starts_sentence
+from qualcode.anonymize.trie import trie_pattern
+
+_TITLE_ABBR = r"(?:Dr|Prof|Mr|Mrs|Ms|Mx)\."
+_INITIAL = rf"[{UPPER}]\.(?= [{UPPER}])"
+_TOKEN = rf"(?:{_TITLE_ABBR}|{_INITIAL}|{CAP_WORD})"
+_CONNECTOR = "|".join(re.escape(c) for c in sorted(NAME_CONNECTORS, key=len, reverse=True))
+RUN = re.compile(
+    rf"(?<![\w{APOSTROPHES}@.\-]){_TOKEN}(?:(?: (?:{_CONNECTOR}) | ){_TOKEN})*(?![\w@])"
+    rf"(?![{APOSTROPHES}](?!s\b)\w)"  # not the "Don" of "Don't"
+)
+_PIECE = re.compile(rf"{_TOKEN}|\S+")
+_WORD = re.compile(r"[\w'\u2019-]+")
+_ACRONYM = re.compile(rf"[{UPPER}]{{2,}}s?")
+_POSSESSIVES = ("'s", "\u2019s")
+
+
+@dataclass(frozen=True, slots=True)
+class _Token:
+    start: int
+    end: int
+    text: str
+    lower: str
+    connector: bool
+
+
+class ProperNameDetector:
+    """Finds person, organization and place names by the rules in the module docstring."""
+
+    def __init__(self, allow: frozenset[str]):
+        self.allow = allow
+        self.common = common_words()
+        self.gaz: Gazetteer = gazetteer()
+        self._phrase_list = [p for p in allow if " " in p]
+        self._phrases = re.compile(
+            rf"(?<![\w-])(?:{trie_pattern(self._phrase_list)})(?![\w-])", re.IGNORECASE)
+
+    def find(self, text: str, covered: Coverage, vocabulary: set[str],
+             runs: list[re.Match] | None = None) -> tuple[list[Span], list[Candidate]]:
+        """Names and review candidates in `text` outside the `covered` ranges (`runs`: the
+        text's runs of capitalized words, when already found)."""
+        spans: list[Span] = []
+        candidates: list[Candidate] = []
+        lowered = text.lower()
+        if any(phrase in lowered for phrase in self._phrase_list):
+            for m in self._phrases.finditer(text):
+                covered.add(m.start(), m.end())
+        for run in RUN.finditer(text) if runs is None else runs:
+            word = run.group()
+            if " " not in word and self._plain(word.lower(), text, run.start(), vocabulary):
+                continue
+            for tokens in self._pieces(text, run, covered):
+                self._settle(text, tokens, vocabulary, spans, candidates, dropping=False)
+        return spans, candidates
+
+    def _pieces(self, text: str, run: re.Match, covered: Coverage) -> list[list[_Token]]:
+        """The run cut at claimed text and at allowed words, trimmed of connectors."""
+        pieces: list[list[_Token]] = [[]]
+        found = list(_PIECE.finditer(run.group()))
+        for i, m in enumerate(found):
+            start, end = run.start() + m.start(), run.start() + m.end()
+            word = m.group()
+            lower = word.lower()
+            token = _Token(start, end, word, lower, lower in NAME_CONNECTORS)
+            if covered.hits(start, end) or (not token.connector and self._allowed(lower) and not (
+                    self._first_name(lower) and i + 1 < len(found)
+                    and not self._allowed(found[i + 1].group().lower()))):
+                pieces.append([])
+            else:
+                pieces[-1].append(token)
+        result = []
+        for piece in pieces:
+            while piece and piece[0].connector:
+                piece.pop(0)
+            while piece and piece[-1].connector:
+                piece.pop()
+            if piece:
+                result.append(piece)
+        return result
+
+    def _plain(self, lower: str, text: str, start: int, vocabulary: set[str]) -> bool:
+        """A lone word that is surely not a name: allowed, or an ordinary word that starts a
+        sentence (the common case, settled without building tokens)."""
+        if lower in self.allow:
+            return True
+        return (lower in self.common or lower in vocabulary) and starts_sentence(text, start)
+
+    def _first_name(self, lower: str) -> bool:
+        """A first name, even one that is also a word or a place ("Jordan", "Georgia")."""
+        return lower in self.gaz.first_names or lower in self.gaz.ambiguous_first_names
+
+    def _allowed(self, lower: str) -> bool:
+        return lower in self.allow or (lower.endswith("s") and lower[:-1] in self.allow)
+
+    def _ordinary(self, token: _Token, vocabulary: set[str], by_form: bool = False) -> bool:
+        """A common word, one used in lower case in the corpus, or (`by_form`, for a word
+        whose capital says nothing) one with an ending names rarely have ("Interestingly")."""
+        lower = token.lower
+        singular = _singular(lower)
+        return (lower in self.common or lower in vocabulary
+                or (singular is not None and (singular in self.common or singular in vocabulary))
+                or (by_form and lower.endswith(NON_NAME_ENDINGS)
+                    and lower not in self.gaz.first_names and lower not in self.gaz.surnames))
+
+    def _settle(self, text: str, tokens: list[_Token], vocabulary: set[str],
+                spans: list[Span], candidates: list[Candidate], dropping: bool) -> None:
+        """Classify one piece; a sentence's ordinary first words ("So", "Early Days At")
+        are dropped first."""
+        while tokens and (tokens[0].connector or (
+                (dropping or starts_sentence(text, tokens[0].start))
+                and self._ordinary(tokens[0], vocabulary, by_form=True))):
+            tokens, dropping = tokens[1:], True
+        titled = False
+        while tokens and tokens[0].lower.rstrip(".") in TITLES:
+            titled = True
+            tokens = tokens[1:]
+        words = [t for t in tokens if not t.connector and not _is_initial(t.text)]
+        if not words:
+            return
+        kind, confidence, reason = self._classify(text, tokens, words, titled, vocabulary, spans)
+        if reason == "loose run":
+            core = self._trim(tokens, vocabulary)
+            if core != tokens:
+                self._settle(text, core, vocabulary, spans, candidates, dropping=False)
+                return
+            reason = ""
+        start, end = tokens[0].start, tokens[-1].end
+        if kind and confidence:
+            entity = normalize(text[start:end])
+            spans.append(Span(start, end, kind, "proper_name", confidence, entity))
+        elif kind:
+            candidates.append(Candidate(start, end, kind, reason))
+
+    def _trim(self, tokens: list[_Token], vocabulary: set[str]) -> list[_Token]:
+        """The run without ordinary words or connectors at either end."""
+        def loose(token: _Token) -> bool:
+            return token.connector or self._ordinary(token, vocabulary)
+
+        start, end = 0, len(tokens)
+        while start < end and loose(tokens[start]):
+            start += 1
+        while end > start and loose(tokens[end - 1]):
+            end -= 1
+        return tokens[start:end]
+
+    def _classify(self, text: str, tokens: list[_Token], words: list[_Token], titled: bool,
+                  vocabulary: set[str], spans: list[Span]) -> tuple[str, float, str]:
+        """(kind, confidence, reason): confidence 0 means a review candidate of that kind,
+        an empty kind means not a name."""
+        gaz = self.gaz
+        lowers = [w.lower for w in words]
+        ordinary = [self._ordinary(w, vocabulary, by_form=len(words) > 1) for w in words]
+        initial = starts_sentence(text, tokens[0].start)
+        before = _words_before(text, tokens[0].start)
+        after = _words_after(text, tokens[-1].end)
+        if titled or (before and before[-1].rstrip(".") in TITLES):
+            return "PERSON", 0.95, ""
+        if len(words) >= 2 and not all(ordinary):
+            if lowers[0] in PROJECT_WORDS and not ordinary[1]:
+                return "PROJECT", 0.85, ""
+            if lowers[-1].rstrip(".") in ORG_SUFFIXES or _org_head(tokens):
+                return "ORG", 0.9, ""
+        elif len(words) >= 2 and (lowers[-1].rstrip(".") in ORG_SUFFIXES or _org_head(tokens)):
+            return "ORG", 0, "organization named in ordinary words"
+        first = lowers[0]
+        cue = _cue(before, after, text, tokens[-1].end)
+        if all(ordinary):
+            if len(words) == 1 and cue == "PERSON" and not initial and (
+                    first in gaz.first_names or first in gaz.ambiguous_first_names):
+                return "PERSON", 0.75, ""
+            return "", 0, ""
+        strong_first = first in gaz.first_names and not ordinary[0]
+        weak_first = first in gaz.ambiguous_first_names or (
+            first in gaz.first_names and ordinary[0])
+        if len(words) >= 2:
+            if strong_first or (weak_first and not ordinary[1]):
+                return "PERSON", 0.9, ""
+            if lowers[-1] in gaz.surnames and not any(ordinary):
+                return "PERSON", 0.8, ""
+        elif strong_first:
+            return "PERSON", 0.8 if initial else 0.85, ""
+        if cue:
+            return cue, 0.75, ""
+        coordinated = _coordinated_kind(text, tokens[0].start, spans)
+        if coordinated:
+            return coordinated, 0.7, ""
+        if len(words) >= 2:
+            if any(w in gaz.surnames or w in gaz.first_names for w in lowers):
+                return "PERSON", 0.7, ""
+            return "ORG", 0.6, "loose run"
+        word = words[0].text
+        if weak_first:
+            return "PERSON", 0, "first name that is also a word"
+        if _ACRONYM.fullmatch(word):
+            return "ORG", 0, "acronym"
+        if initial and first not in gaz.surnames:
+            return "", 0, ""
+        if text[tokens[-1].end:tokens[-1].end + 2] in _POSSESSIVES and not initial:
+            return ("PERSON" if first in gaz.surnames else "ORG"), 0.65, ""
+        if first in gaz.surnames:
+            return "PERSON", 0, "surname-like word"
+        if any(c.isupper() for c in word[1:]):
+            return "ORG", 0, "capitalized compound"
+        return "PERSON", 0, "rare capitalized word"
+
+
+def _singular(word: str) -> str | None:
+    """The singular of a regular English plural ("processes", "teams"), or None."""
+    if word.endswith("es") and word[:-2].endswith(("s", "x", "z", "ch", "sh")):
+        return word[:-2]
+    if word.endswith("s") and not word.endswith("ss") and len(word) > 3:
+        return word[:-1]
+    return None
+
+
+def _org_head(tokens: list[_Token]) -> bool:
+    """An organization word followed by "of" or "for" ("Institute of Machine Ethics")."""
+    return any(a.lower in ORG_HEADS and b.lower in ("of", "for")
+               for a, b in zip(tokens, tokens[1:], strict=False))
+
+
+def _is_initial(word: str) -> bool:
+    return len(word) == 2 and word.endswith(".")
+
+
+def _words_before(text: str, start: int, count: int = 3) -> list[str]:
+    window = text[max(0, start - 40):start]
+    if "\n" in window:
+        window = window[window.rindex("\n") + 1:]
+    words = [w.lower() for w in _WORD.findall(window)]
+    while words and words[-1] in ("the", "a", "an"):
+        words.pop()
+    return words[-count:]
+
+
+def _words_after(text: str, end: int, count: int = 2) -> list[str]:
+    window = text[end:end + 30]
+    if "\n" in window:
+        window = window[:window.index("\n")]
+    return [w.lower() for w in _WORD.findall(window)[:count]]
+
+
+def _cue(before: list[str], after: list[str], text: str, end: int) -> str:
+    """The kind the surrounding words give a name, or ''."""
+    last = before[-1] if before else ""
+    pair = tuple(before[-2:])
+    if len(before) >= 2 and last in ("like", "including") or pair == ("such", "as"):
+        noun = before[-2] if last != "as" else (before[-3] if len(before) >= 3 else "")
+        if noun in ORG_NOUNS:
+            return "ORG"
+        if noun in PERSON_NOUNS:
+            return "PERSON"
+    if last in PERSON_BEFORE or (after and after[0] in PERSON_AFTER) or after[:2] == ["and", "i"]:
+        return "PERSON"
+    if len(before) >= 2 and before[-2] in PLACE_VERBS and last in PLACE_BEFORE:
+        return "PLACE"
+    if last in ORG_BEFORE or pair in ORG_BEFORE_PAIRS:
+        return "ORG"
+    if last == "in" and text[end:end + 1] not in APOSTROPHES:
+        return "PLACE"
+    return ""
+
+
+def _coordinated_kind(text: str, start: int, spans: list[Span]) -> str:
+    """The kind of a name just before, joined by "and", "or" or "&" ("Ines and X")."""
+    if not spans:
+        return ""
+    previous = spans[-1]
+    between = text[previous.end:start]
+    if re.fullmatch(r"(?:['\u2019]s)?,? (?:and|or|&) ", between):
+        return previous.kind
+    return ""

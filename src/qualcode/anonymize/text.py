@@ -1,0 +1,65 @@
+"""Character classes and small text helpers shared by the detectors.
+
+Python's `re` has no \\p{Lu}, so the upper- and lower-case letter classes are built once from
+the Latin, Greek and Cyrillic blocks, which covers the names a Latin-script transcript spells.
+"""
+
+from __future__ import annotations
+
+import re
+import unicodedata
+from functools import lru_cache
+
+
+def _char_class(predicate) -> str:
+    chars = [chr(c) for c in range(0x41, 0x530) if predicate(chr(c))]
+    chars += [chr(c) for c in range(0x1E00, 0x1F00) if predicate(chr(c))]
+    return "".join(re.escape(c) for c in chars)
+
+
+UPPER = _char_class(str.isupper)
+LOWER = _char_class(str.islower)
+APOSTROPHES = "'\u2019"
+
+# A capitalized word: Title-case (with inner hyphens or apostrophes: Jean-Luc, O'Neill),
+# CamelCase (McAllister, DeepWidget, WidgetAI) or an acronym of two or more capitals (NWL, NGOs).
+CAP_WORD = (
+    rf"(?:(?:[{UPPER}][{APOSTROPHES}])?[{UPPER}][{LOWER}]+"
+    rf"(?:-[{UPPER}]?[{LOWER}]+|[{APOSTROPHES}][{UPPER}][{LOWER}]+|[{UPPER}][{LOWER}]+)*"
+    rf"(?:[{UPPER}]{{2,}}(?![{LOWER}]))?"
+    rf"|[{UPPER}]{{2,}}(?:s\b)?)"
+)
+
+# Characters after which the next word starts a sentence (or a quote, list item, label).
+_SENTENCE_BREAK = set(".!?:;\"\u201c\u201d\u2018\n*#>\u2022\u2013\u2014-|")
+
+
+def starts_sentence(text: str, start: int) -> bool:
+    """Whether the word at `start` opens a sentence, so its capital letter says nothing."""
+    i = start - 1
+    while i >= 0 and text[i] in " \t":
+        i -= 1
+    return i < 0 or text[i] in _SENTENCE_BREAK
+
+
+@lru_cache(maxsize=1 << 16)
+def normalize(surface: str) -> str:
+    """The form under which two mentions count as the same name: case-folded, accents and
+    dots removed, possessive dropped, spaces collapsed ("Dr. Zoë O'Neill's" ~ "zoe o'neill")."""
+    decomposed = unicodedata.normalize("NFKD", surface)
+    plain = "".join(c for c in decomposed if not unicodedata.combining(c))
+    plain = plain.replace("\u2019", "'").replace(".", " ")
+    plain = re.sub(r"'s?$", "", plain.strip())
+    return " ".join(plain.casefold().split())
+
+
+def lowercase_vocabulary(texts) -> set[str]:
+    """Every word that occurs in lower case somewhere in `texts`: a capitalized word whose
+    lower-case form is used elsewhere in the corpus is an ordinary word, not a name."""
+    vocabulary: set[str] = set()
+    for text in texts:
+        vocabulary.update(_LOWER_WORD.findall(text))
+    return vocabulary
+
+
+_LOWER_WORD = re.compile(rf"(?<![\w{APOSTROPHES}])[{LOWER}][{LOWER}]+(?![\w{APOSTROPHES}])")

@@ -1,0 +1,223 @@
+"""Detection without a project: patterns, roster, misspellings, unknown names, candidates."""
+
+from __future__ import annotations
+
+import pytest
+
+from qualcode.anonymize import Detector, Roster, RosterEntry, load_roster
+from qualcode.anonymize.patterns import find_patterns
+from qualcode.anonymize.trie import trie_pattern
+
+ROSTER = Roster([
+    RosterEntry("Marisol Okafor", "PERSON", ("Mari",)),
+    RosterEntry("Dana Whitcombe", "PERSON"),
+    RosterEntry("Dana Reyes", "PERSON"),
+    RosterEntry("Hope Castellan", "PERSON"),
+    RosterEntry("Northwind Labs", "ORG", ("NWL",)),
+    RosterEntry("Project Cinderbox", "PROJECT"),
+])
+
+
+@pytest.fixture(scope="module")
+def detector() -> Detector:
+    return Detector(ROSTER, allow=["Connector", "Iterator", "Amplifier"])
+
+
+def found(detector: Detector, text: str) -> dict[str, tuple[str, str]]:
+    """{replaced text: (kind, detector)}."""
+    return {text[s.start:s.end]: (s.kind, s.detector) for s in detector.detect(text).spans}
+
+
+def queued(detector: Detector, text: str) -> list[str]:
+    return [text[c.start:c.end] for c in detector.detect(text).candidates]
+
+
+@pytest.mark.parametrize("text, expected", [
+    ("write to dana.whitcombe@northwind-labs.org today", "dana.whitcombe@northwind-labs.org"),
+    ("or dana [at] example [dot] org", "dana [at] example [dot] org"),
+    ("see https://example.org/team?id=3.", "https://example.org/team?id=3"),
+    ("see www.example.org/about, then", "www.example.org/about"),
+    ("on github.com/northwind/evals now", "github.com/northwind/evals"),
+    ("ping @dana_w on the forum", "@dana_w"),
+    ("call +44 20 7946 0958 now", "+44 20 7946 0958"),
+    ("call (555) 014-2231 now", "(555) 014-2231"),
+    ("call 07700 900123 now", "07700 900123"),
+    ("at 14 Larkspur Lane in town", "14 Larkspur Lane"),
+])
+def test_patterns(text, expected):
+    assert [text[s.start:s.end] for s in find_patterns(text)] == [expected]
+
+
+@pytest.mark.parametrize("text", [
+    "between 2019-2021 we grew to 10-30 FTE",
+    "at 00:12:31 on 2023-04-01 with version 2.3.1",
+    "from 2019 2020 2021 onwards, about 1,000,000 dollars",
+    "an e.g. or i.e. and Node.js",
+])
+def test_patterns_leave_numbers_and_dates(text):
+    assert find_patterns(text) == []
+
+
+def test_trie_pattern_prefers_the_longest():
+    import re
+
+    pattern = re.compile(r"\b(?:" + trie_pattern(["dan", "dana", "dana okafor"]) + r")\b")
+    assert pattern.findall("dana okafor, dana, dan, danai") == ["dana okafor", "dana", "dan"]
+
+
+def test_roster_forms(detector):
+    text = ("Marisol's team. Okafor said M. Okafor and M.O. agree; mari too. "
+            "MARISOL OKAFOR signed. Dana Whitcombe and Whitcombe too.")
+    hits = found(detector, text)
+    for surface in ("Marisol", "Okafor", "M. Okafor", "M.O.", "mari", "MARISOL OKAFOR",
+                    "Dana Whitcombe", "Whitcombe"):
+        assert hits[surface] == ("PERSON", "roster"), surface
+
+
+def test_roster_orgs_and_projects(detector):
+    hits = found(detector, "Northwind Labs, then Northwind, then NWL, and Project Cinderbox.")
+    assert hits["Northwind Labs"] == ("ORG", "roster")
+    assert hits["Northwind"] == ("ORG", "roster")
+    assert hits["NWL"] == ("ORG", "roster")
+    assert hits["Project Cinderbox"] == ("PROJECT", "roster")
+
+
+def test_ambiguous_first_name_goes_to_the_last_full_mention(detector):
+    text = "Dana Reyes joined. Later Dana said no. Dana Whitcombe agreed, and Dana left."
+    spans = detector.detect(text).spans
+    danas = [s for s in spans if text[s.start:s.end] == "Dana"]
+    assert [s.entity for s in danas] == ["dana reyes", "dana whitcombe"]
+    assert all(s.confidence < 1 for s in danas)
+
+
+def test_common_word_parts_only_count_capitalized_mid_sentence(detector):
+    text = "I hope so. Hope disagreed. We asked Hope about it."
+    hits = found(detector, text)
+    assert list(hits) == ["Hope"] and text.count("Hope") == 2
+    assert detector.detect(text).spans[0].start == text.rindex("Hope")
+
+
+@pytest.mark.parametrize("misspelled", ["Okafur", "Okafro", "Whitcomb", "Marisole"])
+def test_misspellings_of_roster_names(detector, misspelled):
+    text = f"Yesterday I talked to {misspelled} about it."
+    spans = detector.detect(text).spans
+    assert [(text[s.start:s.end], s.detector) for s in spans] == [(misspelled, "fuzzy")]
+
+
+def test_misspelled_surname_next_to_a_first_name_even_when_a_word():
+    roster = Roster([RosterEntry("Gwendolyn Pryce", "PERSON")])
+    text = "Gwendolyn Price runs the fellowship."
+    spans = Detector(roster).detect(text).spans
+    assert [(text[s.start:s.end], s.entity) for s in spans] == [
+        ("Gwendolyn Price", "gwendolyn pryce")]
+
+
+@pytest.mark.parametrize("text", [
+    "We need more Iterators and Connectors than Amplifiers.",
+    "Honestly, that was in March, on a Monday, in Germany.",
+    "We use PyTorch, JAX and Python on a Slurm cluster with GPUs.",
+    "Okay. So. Yeah, the Department of Computer Science does not teach RLHF.",
+    "It's a Whitcomb-style tradeoff, the Dance of the Okay.",
+])
+def test_hard_negatives_survive(detector, text):
+    assert found(detector, text) == {} or all(
+        k not in ("Iterators", "Connectors", "Amplifiers", "March", "Monday", "Germany",
+                  "PyTorch", "JAX", "Python", "GPUs", "RLHF", "Okay", "Dance")
+        for k in found(detector, text))
+
+
+@pytest.mark.parametrize("text, name, kind", [
+    ("My colleague Tobias Brandt designed it.", "Tobias Brandt", "PERSON"),
+    ("It was Dr. Lindqvist who advised us.", "Lindqvist", "PERSON"),
+    ("She was at the Halcyon Institute before.", "Halcyon Institute", "ORG"),
+    ("He studied at the University of Eastbrook then.", "University of Eastbrook", "ORG"),
+    ("We got a grant from the Copperleaf Foundation.", "Copperleaf Foundation", "ORG"),
+    ("She joined Quillfeather last year.", "Quillfeather", "ORG"),
+    ("In the end Okonkwo said yes.", "Okonkwo", "PERSON"),
+    ("They are based in Tarrowby now.", "Tarrowby", "PLACE"),
+    ("I think Priya would agree.", "Priya", "PERSON"),
+    ("Tools from companies like Zentrova help.", "Zentrova", "ORG"),
+])
+def test_unknown_names(detector, text, name, kind):
+    assert found(detector, text).get(name, (None,))[0] == kind
+
+
+def test_acronyms_and_rare_words_are_queued_not_replaced(detector):
+    text = "The KVQ people liked the Brindlewick approach."
+    assert found(detector, text) == {}
+    assert queued(detector, text) == ["KVQ", "Brindlewick"]
+
+
+def test_a_word_used_in_lower_case_is_not_a_name(detector):
+    assert found(detector, "The Lattice approach beats any other lattice we tried.") == {}
+
+
+def test_a_name_found_once_is_replaced_everywhere_in_the_batch(detector):
+    texts = ["My colleague Ines Albrecht built it.", "Albrecht liked it.",
+             "Later, Ines agreed with Albrecht."]
+    detections = detector.detect_all(texts)
+    assert [[t[s.start:s.end] for s in d.spans] for t, d in zip(texts, detections, strict=True)] \
+        == [["Ines Albrecht"], ["Albrecht"], ["Ines", "Albrecht"]]
+    assert {s.entity for d in detections for s in d.spans} == {"ines albrecht"}
+
+
+def test_recurring_rare_capitalized_word_is_replaced(detector):
+    texts = ["We talked about Brindlewick a lot.", "Then Brindlewick again, as usual."]
+    detections = detector.detect_all(texts)
+    assert all(len(d.spans) == 1 and not d.candidates for d in detections)
+
+
+def test_known_names_come_from_the_lookup():
+    known = {"zephyrine": ("ORG", "[ORG_7]")}
+    detector = Detector(known=known.get)
+    text = "Zephyrine funded us."
+    spans = detector.detect(text).spans
+    assert [(text[s.start:s.end], s.entity, s.detector) for s in spans] == [
+        ("Zephyrine", "[ORG_7]", "known")]
+
+
+def test_speaker_names_are_found_in_the_text(detector):
+    texts = ["Thanks, Ines. Albrecht is right."]
+    spans = detector.detect_all(texts, names=["Ines Albrecht"])[0].spans
+    assert [(s.detector, s.entity) for s in spans] == [("speaker", "ines albrecht")] * 2
+
+
+def test_load_roster_yaml_forms(tmp_path):
+    path = tmp_path / "roster.yaml"
+    path.write_text("interviewee: Marisol Okafor\n"
+                    "colleagues: [Dana Whitcombe, {name: Teodor Vance, aliases: [Teo]}]\n"
+                    "employer: {name: Northwind Labs, aliases: [NWL]}\n"
+                    "projects: [Lanternfish]\n", encoding="utf-8")
+    roster = load_roster(path)
+    assert [(e.name, e.kind, e.aliases) for e in roster.entries] == [
+        ("Marisol Okafor", "PERSON", ()), ("Dana Whitcombe", "PERSON", ()),
+        ("Teodor Vance", "PERSON", ("Teo",)), ("Northwind Labs", "ORG", ("NWL",)),
+        ("Lanternfish", "PROJECT", ())]
+
+
+def test_load_roster_list_and_csv(tmp_path):
+    listed = tmp_path / "r.yml"
+    listed.write_text("- {name: Ines Albrecht, type: colleague, aliases: [Ines]}\n",
+                      encoding="utf-8")
+    assert load_roster(listed).entries[0].kind == "PERSON"
+    table = tmp_path / "r.csv"
+    table.write_text("name,type,aliases\nNorthwind Labs,employer,NWL;Northwind\n",
+                     encoding="utf-8")
+    assert load_roster(table).entries[0].aliases == ("NWL", "Northwind")
+
+
+def test_roster_errors_never_quote_the_name(tmp_path):
+    from qualcode.errors import QualcodeError
+
+    path = tmp_path / "roster.yaml"
+    path.write_text("- {name: Zebulon Quarrington, type: alien}\n", encoding="utf-8")
+    with pytest.raises(QualcodeError) as e:
+        load_roster(path)
+    assert "Zebulon" not in str(e.value) and "entry 1" in str(e.value)
+
+
+def test_a_known_name_that_is_a_word_does_not_count_at_a_sentence_start():
+    known = {"hope": ("PERSON", "[PERSON_2]")}
+    text = "Hope that helps. We asked Hope."
+    spans = Detector(known=known.get).detect(text).spans
+    assert [(s.start, s.entity) for s in spans] == [(text.rindex("Hope"), "[PERSON_2]")]
