@@ -8,6 +8,7 @@ from qualcode.cli import (  # noqa: F401  (each module registers its commands)
     coding,
     ingest,
     project,
+    suggest,
 )
 from qualcode.cli.app import app
 
