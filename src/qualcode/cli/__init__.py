@@ -9,6 +9,7 @@ from qualcode.cli import (  # noqa: F401  (each module registers its commands)
     ingest,
     project,
     suggest,
+    tui,
 )
 from qualcode.cli.app import app
 
