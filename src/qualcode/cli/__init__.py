@@ -6,8 +6,10 @@ from qualcode.cli import (  # noqa: F401  (each module registers its commands)
     anonymize,
     codebook,
     coding,
+    export,
     ingest,
     project,
+    report,
     suggest,
     tui,
 )
