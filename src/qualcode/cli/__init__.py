@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from qualcode.cli import (  # noqa: F401  (each module registers its commands)
+    agree,
     anonymize,
     codebook,
     coding,
