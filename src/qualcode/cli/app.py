@@ -24,7 +24,15 @@ console = Console()
 
 
 class RootGroup(TyperGroup):
-    """Prints a user mistake as one `error: ...` line and exits 1, never a traceback."""
+    """Prints a user mistake as one `error: ...` line and exits 1, never a traceback, and
+    lists its commands in journey order (set by `qualcode.cli`)."""
+
+    order: list[str] = []
+
+    def list_commands(self, ctx: click.Context) -> list[str]:
+        names = super().list_commands(ctx)
+        rank = {name: i for i, name in enumerate(self.order)}
+        return sorted(names, key=lambda name: rank.get(name, len(rank)))
 
     def invoke(self, ctx: click.Context) -> Any:
         try:
@@ -61,13 +69,14 @@ app = typer.Typer(
     no_args_is_help=True,
     pretty_exceptions_enable=False,
     add_completion=False,
+    rich_markup_mode="markdown",
     context_settings={"help_option_names": ["-h", "--help"]},
 )
 
 
 def _group(name: str, help: str, default: str | None = None) -> typer.Typer:
     group = typer.Typer(
-        name=name, help=help, no_args_is_help=default is None,
+        name=name, help=help, no_args_is_help=default is None, rich_markup_mode="markdown",
         cls=default_command_group(default) if default else None,
     )
     app.add_typer(group, name=name)
