@@ -40,6 +40,7 @@ from qualcode.parsers import (
     decode,
     is_interviewer_label,
     parse_bytes,
+    read_bytes,
 )
 from qualcode.store import Project, now
 
@@ -268,14 +269,7 @@ def expand_paths(paths: Iterable[Path]) -> list[Path]:
 
 def read_file(path: Path) -> tuple[bytes, str]:
     """A file's raw bytes and their SHA-256."""
-    try:
-        data = path.read_bytes()
-    except FileNotFoundError:
-        raise QualcodeError(f"{path}: no such file") from None
-    except IsADirectoryError:
-        raise QualcodeError(f"{path}: is a folder, not a transcript file") from None
-    except OSError as e:
-        raise QualcodeError(f"{path}: cannot be read ({e.strerror})") from None
+    data = read_bytes(path)
     return data, hashlib.sha256(data).hexdigest()
 
 

@@ -116,16 +116,19 @@ _TAG = re.compile(r"<[^>\n]*>|\{\\[^}]*\}")
 
 def parse_file(path: Path, interviewers: Collection[str] = ()) -> ParsedTranscript:
     """Read a transcript file into turns; a QualcodeError names the file when it cannot."""
-    path = Path(path)
+    return parse_bytes(read_bytes(Path(path)), str(path), interviewers)
+
+
+def read_bytes(path: Path) -> bytes:
+    """A transcript file's raw bytes, or a QualcodeError that names the file."""
     try:
-        data = path.read_bytes()
+        return path.read_bytes()
     except FileNotFoundError:
         raise QualcodeError(f"{path}: no such file") from None
     except IsADirectoryError:
         raise QualcodeError(f"{path}: is a folder, not a transcript file") from None
     except OSError as e:
         raise QualcodeError(f"{path}: cannot be read ({e.strerror})") from None
-    return parse_bytes(data, str(path), interviewers)
 
 
 def parse_bytes(data: bytes, name: str, interviewers: Collection[str] = ()) -> ParsedTranscript:

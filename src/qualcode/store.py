@@ -8,7 +8,7 @@ Schema, version 1 (offsets are Python string indices, i.e. Unicode code points, 
 
 meta(key PK, value)
     project_id (uuid4, names the project's HMAC secret outside the database), created_at,
-    qualcode_version.
+    qualcode_version; anonymize_allow (JSON list of words a reviewer ruled are not names).
 transcripts(id PK, title, source_name, source_hash, format, encoding, text, attributes,
             anonymized, imported_at)
     id is a slug of the file name; text is the whole stored (anonymized, normalized: NFC, LF)
@@ -37,21 +37,24 @@ codings(id PK, segment_id FK, code_id FK, coder, span_start, span_end, memo, pro
 reviews(segment_id FK, coder, reviewed_at) PK(segment_id, coder)
     A coder has finished this segment: tells "coded nothing" apart from "not looked at yet".
 memos(id PK, coder, target, target_id, text, created_at, updated_at)
-    target is 'project', 'transcript', 'segment' or 'code'; a memo on one coding is
-    codings.memo.
+    target is 'project', 'transcript', 'segment' or 'code'; target_id is the transcript id,
+    the segment id as text, or the code id; a memo on one coding is codings.memo.
 assignments(coder, transcript_id FK, overlap, assigned_at) PK(coder, transcript_id)
     overlap = 1 marks the blind double-coding sample used for reliability.
 events(id PK, at, coder, action, payload, undoes)
     Append-only log of every change (triggers refuse UPDATE and DELETE), used for undo and
     audit. payload is JSON; undoes is the id of the event an undo reverses.
 pseudonyms(id PK, kind, number, label UNIQUE, created_at)
-    kind is PERSON, ORG, PLACE, PROJECT, EMAIL, URL, PHONE or HANDLE; label like [PERSON_3].
+    kind is PERSON, ORG, PLACE, PROJECT, EMAIL, URL, PHONE or HANDLE, with a label like
+    [PERSON_3], or PARTICIPANT for speaker codes like P07.
 pseudonym_digests(digest PK, pseudonym_id FK)
     HMAC-SHA256 of a normalized original surface under a secret kept outside the database:
     consistent pseudonyms across imports without storing any original name.
 replacements(id PK, transcript_id FK, char_start, char_end, label, kind, detector,
              confidence, status)
-    Where a pseudonym stands in transcripts.text; status 'applied', 'confirmed', 'rejected'.
+    Where a pseudonym stands in transcripts.text; status 'applied', 'confirmed', 'rejected';
+    detector is roster, fuzzy, pattern, proper_name, ner, speaker (a name taken from a
+    speaker label), known (a name an earlier import pseudonymized) or manual.
 anonymization_candidates(id PK, transcript_id FK, char_start, char_end, kind, reason, status)
     Low-confidence text that was kept as is, queued for review; status 'open', 'kept',
     'replaced'.
