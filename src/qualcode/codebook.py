@@ -16,7 +16,7 @@ from typing import Any
 
 import yaml
 
-from qualcode.errors import QualcodeError
+from qualcode.errors import QualcodeError, did_you_mean
 from qualcode.store import Project, now
 
 ID_PATTERN = re.compile(r"^[a-z][a-z0-9_]*$")
@@ -90,13 +90,8 @@ class Codebook:
                 raise QualcodeError(
                     f"code {ref!r} is ambiguous: {', '.join(c.id for c in found)}"
                 )
-        from rapidfuzz import process
-
         choices = {c.id: c.id for c in self.codes} | {c.label: c.id for c in self.codes}
-        close = sorted({choices[m] for m, score, _ in process.extract(ref, list(choices), limit=3)
-                        if score >= 60})
-        hint = f"; did you mean {', '.join(close)}?" if close else ""
-        raise QualcodeError(f"no code {ref!r} in the codebook{hint}")
+        raise QualcodeError(f"no code {ref!r} in the codebook{did_you_mean(ref, choices)}")
 
     def by_shortcut(self) -> dict[str, Code]:
         return {c.shortcut: c for c in self.codes if c.shortcut}

@@ -76,7 +76,7 @@ from typing import Any
 import sqlite_utils
 
 from qualcode import __version__
-from qualcode.errors import QualcodeError
+from qualcode.errors import QualcodeError, did_you_mean
 
 DB_NAME = "qualcode.db"
 PROJECT_ENV = "QUALCODE_PROJECT"
@@ -468,10 +468,7 @@ def resolve_transcript_id(project: Project, ref: str) -> str:
         return matches[0]
     if matches:
         raise QualcodeError(f"transcript {ref!r} is ambiguous: {', '.join(matches[:5])}")
-    from rapidfuzz import process
-
-    close = [m for m, score, _ in process.extract(ref, ids, limit=3) if score >= 60]
-    hint = f"; did you mean {', '.join(close)}?" if close else ""
+    hint = did_you_mean(ref, {i: i for i in ids})
     raise QualcodeError(f"no transcript {ref!r} in this project{hint}")
 
 
