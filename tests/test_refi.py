@@ -225,7 +225,7 @@ def test_cli_exports_and_imports(study, cli, tmp_path, tiny_codebook):
     fresh = init_project(tmp_path / "fresh", tiny_codebook).project
     imported = cli("import", "qdpx", tmp_path / "s.qdpx", "--project", fresh.folder)
     assert imported.exit_code == 0 and "15 codings" in flat(imported.stdout)
-    assert "not anonymized" in flat(imported.stdout)
+    assert "anonymized, codings moved with the text" in flat(imported.stdout)
     assert codings(fresh) == codings(study)
     as_yaml = cli("codebook", "import", tmp_path / "s.qdc", "--output", tmp_path / "cb.yaml")
     assert as_yaml.exit_code == 0

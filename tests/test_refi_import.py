@@ -125,7 +125,7 @@ def foreign(tmp_path) -> Path:
 
 
 def test_a_foreign_project_comes_in_with_what_it_can_carry(project, foreign):
-    summary = import_qdpx(project, foreign)
+    summary = import_qdpx(project, foreign, anonymize=False)
     assert summary.transcripts == ["interview-a"]
     transcript = project.transcript("interview-a")
     assert transcript.text == ORIGINAL.replace("\r\n", "\n")  # LF, no BOM
@@ -158,6 +158,31 @@ def test_a_foreign_project_comes_in_with_what_it_can_carry(project, foreign):
     assert summary.coders == ["Dana", "Eli", "imported"]
 
 
+def test_foreign_text_is_anonymized_and_codings_move_with_it(project, foreign):
+    """A .qdpx from another tool may carry real names: they are replaced before the text is
+    stored, and each coding still covers the words it covered."""
+    summary = import_qdpx(project, foreign)
+    assert any("anonymized, codings moved with the text" in p for p in summary.problems)
+    transcript = project.transcript("interview-a")
+    assert transcript.anonymized and "Dana" not in transcript.text
+    segments = project.segments("interview-a")
+    assert [(s.speaker, s.role) for s in segments] == [  # roles from the original labels
+        ("Interviewer", "interviewer"), ("[PERSON_1] P", "participant"),
+        ("Interviewer", "interviewer"), ("[PERSON_1] P", "participant")]
+    assert all(transcript.text[s.char_start:s.char_end] == s.text for s in segments)
+    raw = project.db_path.read_bytes() + project.db_path.with_name("qualcode.db-wal").read_bytes()
+    assert b"Dana P" not in raw
+    covered = {project.db.execute("SELECT substr(s.text, c.span_start + 1, "
+                                  "c.span_end - c.span_start) FROM codings c JOIN segments s "
+                                  "ON s.id = c.segment_id WHERE c.id = ?", [cid]).fetchone()[0]
+               for (cid,) in project.db.execute(
+                   "SELECT id FROM codings WHERE span_start IS NOT NULL")}
+    assert {"fast experiments", "really fine"} <= covered
+    replaced = project.db.execute("SELECT count(*) FROM replacements "
+                                  "WHERE transcript_id = 'interview-a'").fetchone()[0]
+    assert replaced >= 2  # both mentions of the participant, for review
+
+
 def test_foreign_codes_become_groups_and_codes(project, foreign):
     summary = import_qdpx(project, foreign)
     codebook = project_codebook(project)
@@ -175,7 +200,7 @@ def test_foreign_codes_become_groups_and_codes(project, foreign):
 
 
 def test_the_summary_says_what_was_not_carried(project, foreign):
-    problems = "\n".join(import_qdpx(project, foreign).problems)
+    problems = "\n".join(import_qdpx(project, foreign, anonymize=False).problems)
     for expected in ("PDFSource 'paper.pdf'", "points outside the archive (absolute://)",
                      "source 'Escape' has an unusable internal path",
                      "'Deep level' has child codes below the second level",
@@ -183,7 +208,7 @@ def test_the_summary_says_what_was_not_carried(project, foreign):
                      "1 × selection positions: CRLF counted as one character",
                      "1 × selection straddling segments",
                      "1 × coding of a code that is not in the codebook",
-                     "not anonymized"):
+                     "NOT anonymized"):
         assert expected in problems
     assert "passwd" not in problems and "root:" not in problems
 

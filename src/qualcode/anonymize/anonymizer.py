@@ -140,8 +140,25 @@ class Anonymizer:
         return _rewrite(text, [(s.start, s.end, self._label(s, text))
                                for s in detection.spans])[0]
 
-    def save(self, transcript_id: str, result: AnonymizedTurns, turn_starts: Sequence[int]
-             ) -> None:
+    def rewrite(self, text: str) -> Rewritten:
+        """Pseudonymize a whole text that comes with positions of its own (an imported
+        .qdpx): the new text, what was replaced, and how to move a position into it."""
+        detection = self.detector.detect(text)
+        spans = detection.spans
+        new, placed = _rewrite(text, [(s.start, s.end, self._label(s, text)) for s in spans])
+        replacements = [
+            Replacement(0, start, end, new[start:end], span.kind, span.detector, span.confidence)
+            for span, (start, end) in zip(spans, placed, strict=True)
+        ]
+        moved = Rewritten(new, [(s.start, s.end) for s in spans], placed, replacements, [])
+        moved.candidates = [
+            KeptCandidate(0, moved.position(c.start), moved.position(c.end, end=True), c.kind,
+                          c.reason) for c in detection.candidates
+        ]
+        return moved
+
+    def save(self, transcript_id: str, result: AnonymizedTurns | Rewritten,
+             turn_starts: Sequence[int]) -> None:
         """Store what anonymizing a transcript made: new pseudonyms and their digests, the
         replacements and the review candidates (at offsets into the stored transcript text,
         `turn_starts[i]` being where turn i starts). Call it inside the transaction that
@@ -274,6 +291,31 @@ def _untitled(name: str) -> str:
     """A name without its titles ("Dr. Okafor" -> "Okafor")."""
     words = [w for w in name.split() if w.lower().rstrip(".") not in TITLES]
     return " ".join(words) or name
+
+
+@dataclass
+class Rewritten:
+    """A text after `Anonymizer.rewrite`: `replaced[i]` (old offsets) became `placed[i]`."""
+
+    text: str
+    replaced: list[tuple[int, int]]
+    placed: list[tuple[int, int]]
+    replacements: list[Replacement]
+    candidates: list[KeptCandidate]
+
+    def position(self, index: int, end: bool = False) -> int:
+        """Where old offset `index` lands in the new text. A position inside a replaced
+        name moves to the pseudonym's start (or, for the `end` of a range, its end), so
+        that a coded range keeps covering what it covered."""
+        i = bisect_right(self.replaced, (index, float("inf"))) - 1
+        if i < 0:
+            return index
+        (start, stop), (new_start, new_stop) = self.replaced[i], self.placed[i]
+        if index >= stop:
+            return new_stop + index - stop
+        if index == start:
+            return new_start
+        return new_stop if end else new_start
 
 
 def _rewrite(text: str, spans: list[tuple[int, int, str]]) -> tuple[str, list[tuple[int, int]]]:

@@ -133,14 +133,18 @@ def export_qdpx_command(
 def import_qdpx_command(
     file: Annotated[Path, typer.Argument(help="A .qdpx project from a QDA tool.")],
     project: ProjectOption = None, json: JsonOption = False,
+    no_anonymize: Annotated[bool, typer.Option(
+        "--no-anonymize", help="Store new text as the file has it (only for text that is "
+        "already anonymized).")] = False,
 ) -> None:
     """Import a REFI-QDA project (.qdpx) made in another tool.
 
-    Its text sources become transcripts, its codes join the codebook, its codings and memos
-    are attributed to its users. All or nothing: one transaction. A source with the same
-    text as a transcript adds its codings to that transcript.
+    Its text sources become transcripts, anonymized like any import (codings move with the
+    text), its codes join the codebook, its codings and memos are attributed to its users.
+    All or nothing: one transaction. A source with the same text as a transcript adds its
+    codings to that transcript.
     """
-    summary = import_qdpx(project_from(project), file)
+    summary = import_qdpx(project_from(project), file, anonymize=not no_anonymize)
     if json:
         print_json({**asdict(summary), "path": str(summary.path)})
         return

@@ -5,8 +5,9 @@ transcript), segmented by `segment_source`; selections become codings on the seg
 cover (split at segment boundaries, and reported, when they straddle some); notes, selection
 descriptions and source descriptions become memos; variables of the source or of its cases
 become transcript attributes; users become coders. New codes join the project codebook.
-Imported text is stored as the file has it: it is not anonymized (that would move every
-position), which the summary says.
+Text that is not already one of this project's transcripts is anonymized before it is
+stored, like an ordinary import, and every selection is moved with it; note texts and
+source names too. `anonymize=False` stores it as the file has it, and the summary says so.
 """
 
 from __future__ import annotations
@@ -15,11 +16,13 @@ import hashlib
 import json
 from bisect import bisect_right
 from collections import Counter, defaultdict
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from pathlib import Path
 
+from qualcode.anonymize import Anonymizer
+from qualcode.anonymize.anonymizer import Rewritten
 from qualcode.codebook import install_codebook, project_codebook
-from qualcode.ingest import slugify
+from qualcode.ingest import SegmentDraft, slugify
 from qualcode.refi.codes import CodeMapping, RefiCode, merge_codes
 from qualcode.refi.reader import RefiProject, RefiSelection, RefiSource, read_qdpx
 from qualcode.refi.text import SourceText, segment_source
@@ -53,8 +56,10 @@ def _all_codes(codes: list[RefiCode]) -> list[RefiCode]:
 
 
 class _Loader:
-    def __init__(self, project: Project, refi: RefiProject, mapping: CodeMapping, path: Path):
+    def __init__(self, project: Project, refi: RefiProject, mapping: CodeMapping, path: Path,
+                 anonymizer: Anonymizer | None):
         self.project = project
+        self.anonymizer = anonymizer
         self.refi = refi
         self.mapping = mapping
         self.summary = ImportSummary(path, codes_added=list(mapping.added),
@@ -103,7 +108,11 @@ class _Loader:
                 note.used = True
                 if note.text.strip():
                     found.append((note.user, note.text.strip()))
-        return found
+        return [(user, self.clean(text)) for user, text in found]
+
+    def clean(self, text: str) -> str:
+        """Text from the file (a note, a source name), anonymized unless told not to."""
+        return self.anonymizer.anonymize_text(text) if self.anonymizer else text
 
     def memo(self, target: str, target_id: str | None, notes: list[tuple[str | None, str]],
              *owners: str | None) -> None:
@@ -128,6 +137,8 @@ class _Loader:
         self.memo("project", None, self.notes("", [n.guid for n in self.refi.notes.values()
                                                    if not n.used]))
         self.write_memos()
+        if self.anonymizer:
+            self.anonymizer.save_pseudonyms()  # names met in notes and source names too
         self.summary.coders = sorted(self.coders)
         self.report_counts()
         self.project.log("import.qdpx", {
@@ -150,7 +161,15 @@ class _Loader:
             if convention != "standard":
                 self.counts[CONVENTIONS[convention]] += 1
             located.append((text.position(start), text.position(end), selection))
-        tid = self.transcript(source, text.text, [(s, e) for s, e, _ in located])
+        known = self.project.db.execute("SELECT 1 FROM transcripts WHERE text = ?",
+                                        [text.text]).fetchone()
+        rewritten = self.anonymizer.rewrite(text.text) if self.anonymizer and not known else None
+        tid = self.transcript(source, text.text, [(s, e) for s, e, _ in located], rewritten)
+        if rewritten is not None:
+            located = [(rewritten.position(s), rewritten.position(e, end=True), selection)
+                       for s, e, selection in located]
+            if tid in self.summary.transcripts:
+                self.anonymizer.save(tid, rewritten, [0])
         segments = [tuple(r) for r in self.project.db.execute(
             "SELECT char_start, char_end, id FROM segments WHERE transcript_id = ? "
             "ORDER BY char_start", [tid])]
@@ -169,31 +188,45 @@ class _Loader:
                   source.user)
         self.attributes(source, tid)
 
-    def transcript(self, source: RefiSource, text: str, selections: list[tuple[int, int]]
-                   ) -> str:
-        """The transcript holding `text`: an existing one with the same text, or a new one."""
+    def transcript(self, source: RefiSource, text: str, selections: list[tuple[int, int]],
+                   rewritten: Rewritten | None) -> str:
+        """The transcript holding `text` (as `rewritten`, when anonymized): an existing one
+        with the same text, or a new one. Speakers and roles come from the original labels;
+        the segments then move into the anonymized text."""
         db = self.project.db
+        segments = segment_source(text, selections)
+        if rewritten is not None:
+            segments = [self.moved(s, rewritten) for s in segments]
+            text = rewritten.text
         row = db.execute("SELECT id FROM transcripts WHERE text = ?", [text]).fetchone()
         if row is not None:
             self.summary.matched.append(row[0])
             return row[0]
-        base = slugify(Path(source.name).stem)
+        name = self.clean(source.name)
+        base = slugify(Path(name).stem)
         tid, number = base, 2
         while db.execute("SELECT 1 FROM transcripts WHERE id = ?", [tid]).fetchone():
             tid, number = f"{base}-{number}", number + 1
         db.execute(
             "INSERT INTO transcripts (id, title, source_name, source_hash, format, encoding, "
             "text, attributes, anonymized, imported_at) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?)",
-            [tid, source.name, source.name,
+            [tid, name, name,
              hashlib.sha256(b"qdpx\n" + source.text.encode("utf-8", "surrogatepass")).hexdigest(),
-             "qdpx", "utf-8", text, "{}", 0, now()])
+             "qdpx", "utf-8", text, "{}", int(self.anonymizer is not None), now()])
         db.conn.executemany(
             "INSERT INTO segments (transcript_id, ordinal, turn, part, speaker, role, text, "
             "char_start, char_end, timestamp) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?)",
             [(tid, s.ordinal, s.turn, s.part, s.speaker, s.role, s.text, s.char_start,
-              s.char_end, s.timestamp) for s in segment_source(text, selections)])
+              s.char_end, s.timestamp) for s in segments])
         self.summary.transcripts.append(tid)
         return tid
+
+    def moved(self, segment: SegmentDraft, rewritten: Rewritten) -> SegmentDraft:
+        """A segment of the original text, moved into the anonymized one."""
+        start = rewritten.position(segment.char_start)
+        end = rewritten.position(segment.char_end, end=True)
+        return replace(segment, char_start=start, char_end=end, text=rewritten.text[start:end],
+                       speaker=self.clean(segment.speaker) if segment.speaker else None)
 
     def selection(self, selection: RefiSelection, source: RefiSource,
                   pieces: list[tuple[int, int, int, int, int]]) -> None:
@@ -273,19 +306,23 @@ class _Loader:
         for what, n in sorted(self.counts.items()):
             self.summary.problems.append(f"{n} × {what}")
         if self.summary.transcripts:
+            how = ("anonymized, codings moved with the text; check them with `qualcode "
+                   "anonymize review`" if self.anonymizer else
+                   "stored as the file has them, NOT anonymized (--no-anonymize)")
             self.summary.problems.append(
-                f"{len(self.summary.transcripts)} transcripts were stored as the file has them, "
-                "not anonymized (anonymizing would move every coding); speaker labels are "
+                f"{len(self.summary.transcripts)} new transcripts {how}; speaker labels are "
                 "read from `Label:` paragraphs only")
 
 
-def import_qdpx(project: Project, path: Path) -> ImportSummary:
+def import_qdpx(project: Project, path: Path, anonymize: bool = True) -> ImportSummary:
     """Import a `.qdpx` file into the project in one transaction; nothing is written when
-    anything fails. The summary lists what could not be carried over."""
+    anything fails. New text is anonymized unless `anonymize` is False. The summary lists
+    what could not be carried over."""
     path = Path(path)
     refi = read_qdpx(path)
     referenced = {c.code for s in refi.sources for sel in s.selections for c in sel.codings
                   if c.code}
     mapping = merge_codes(refi.codes, project_codebook(project), referenced)
     with project.transaction():
-        return _Loader(project, refi, mapping, path).run()
+        anonymizer = Anonymizer.for_project(project) if anonymize else None
+        return _Loader(project, refi, mapping, path, anonymizer).run()
