@@ -28,6 +28,7 @@ from qualcode.ingest import (
 )
 from qualcode.parsers import Turn, parse_bytes
 from qualcode.resources import data_path
+from qualcode.store import Project
 
 DATA = Path(__file__).parent / "data" / "transcripts"
 PLAIN = ImportOptions(anonymize=False)
@@ -407,3 +408,22 @@ def test_cli_transcripts_show_and_search(cli, project, transcripts):
     assert "No segment matches" in cli("search", "zebra", "-p", folder).stdout
     missing = cli("show", "nothing", "-p", folder)
     assert missing.exit_code == 1 and "no transcript 'nothing'" in missing.stderr
+
+
+def test_speakers_are_roles_by_default_or_the_text_pseudonyms(cli, tmp_path, tiny_codebook):
+    """`--speakers pseudonym` labels a named speaker with the [PERSON_n] the text uses; the
+    default gives participant codes (P01...) that do not reveal how often a name occurs."""
+    labelled = tmp_path / "talk.txt"
+    labelled.write_text("Interviewer: Hello Wren Halloway.\n\nWren Halloway: Hello.\n")
+    speakers = {}
+    for style in ("role", "pseudonym"):
+        folder = tmp_path / style
+        assert cli("init", folder, "--codebook", tiny_codebook).exit_code == 0
+        assert cli("import", labelled, "--speakers", style, "--project", folder).exit_code == 0
+        with Project.open(folder) as opened:
+            segments = opened.segments("talk")
+            speakers[style] = [s.speaker for s in segments]
+            assert "Wren" not in opened.transcript("talk").text
+    assert speakers["role"] == ["Interviewer", "P01"]
+    assert speakers["pseudonym"][0] == "Interviewer"
+    assert speakers["pseudonym"][1].startswith("[PERSON_")

@@ -66,6 +66,7 @@ class ImportOptions:
     roster: Path | None = None
     key_path: Path | None = None
     nlp_model: str | None = None
+    speaker_style: str = "role"  # how named speakers are labelled: "role" or "pseudonym"
     replace: bool = False  # replace a transcript imported before (same content or id)
     force: bool = False  # ... even when codings, reviews or assignments hang on it
     max_words: int = MAX_WORDS
@@ -305,7 +306,8 @@ def _anonymizer(project: Project, options: ImportOptions) -> Anonymizer:
     from qualcode.anonymize import Anonymizer
 
     return Anonymizer.for_project(project, roster=options.roster, nlp_model=options.nlp_model,
-                                  key_path=options.key_path)
+                                  key_path=options.key_path,
+                                  speaker_style=options.speaker_style)
 
 
 def slugify(stem: str) -> str:

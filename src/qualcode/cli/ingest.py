@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import re
 from dataclasses import asdict
+from enum import StrEnum
 from pathlib import Path
 from typing import Annotated
 
@@ -36,6 +37,11 @@ from qualcode.store import resolve_transcript_id
 ROLE_STYLE = {"interviewer": "cyan", "participant": "bold"}
 
 
+class SpeakerStyle(StrEnum):
+    role = "role"
+    pseudonym = "pseudonym"
+
+
 @import_app.command("files")
 def import_command(
     paths: Annotated[list[Path], typer.Argument(
@@ -61,6 +67,10 @@ def import_command(
         "--key", help="Keep the real-name key in this file (outside the project).")] = None,
     nlp_model: Annotated[str | None, typer.Option(
         "--nlp-model", help="spaCy model for finding names, e.g. en_core_web_sm.")] = None,
+    speakers: Annotated[SpeakerStyle, typer.Option(
+        "--speakers", help="How named speakers are labelled: `role` (Interviewer, P01, "
+        "P02...: the same code for a person across the project) or `pseudonym` (the "
+        "[PERSON_n] used in the text).")] = SpeakerStyle.role,
     dry_run: Annotated[bool, typer.Option(
         "--dry-run", help="Print the anonymized segments; store nothing.")] = False,
     project: ProjectOption = None,
@@ -74,7 +84,7 @@ def import_command(
     options = ImportOptions(
         attributes=parse_attributes(attr or []), interviewers=tuple(interviewer or ()),
         anonymize=not no_anonymize, roster=roster, key_path=key, nlp_model=nlp_model,
-        replace=replace, force=force,
+        speaker_style=speakers.value, replace=replace, force=force,
     )
     report = import_files(project_from(project), paths, options, dry_run=dry_run)
     if dry_run and not json:
