@@ -25,10 +25,9 @@ gpt chatgpt claude gemini llama mistral bert transformer transformers mlp mlps c
 sgd adam sae saes lora moe evals eval interp mech
 python pytorch tensorflow jax numpy pandas scipy sklearn jupyter colab cuda triton rust java
 javascript typescript haskell julia matlab sql json csv yaml html latex markdown git github
-gitlab linux unix windows macos ios android aws gcp azure kubernetes docker slurm wandb
+gitlab linux unix windows macos ios android aws gcp azure kubernetes docker slurm
 slack zoom teams notion discord signal whatsapp telegram twitter linkedin youtube substack
 reddit wikipedia arxiv overleaf excel powerpoint word docs sheets drive gmail calendar
-openreview kaggle huggingface
 internet web email wifi pdf url urls http https app apps iphone mac pc
 bayesian markov gaussian boltzmann turing monte carlo nash pareto fermi occam goodhart
 neurips icml iclr aaai acl emnlp cvpr colm facct
@@ -177,10 +176,6 @@ silicon valley
 bay area
 middle east
 new year
-weights & biases
-hugging face
-google docs
-google scholar
 visual studio
 """.strip().splitlines())
 
