@@ -27,6 +27,7 @@ from qualcode.agreement import (
     masi_distance,
     pooled_agreement,
 )
+from qualcode.reliability import FIGURES
 
 nan = np.nan
 FAST = settings(max_examples=50, deadline=None, suppress_health_check=[HealthCheck.too_slow])
@@ -488,14 +489,7 @@ def test_weights_equal_repeated_units(labels, data):
         assert ours.n_units == expected.n_units and ours.applied == expected.applied
         assert ours.n_pairable == expected.n_pairable
         assert ours.disagreements == expected.disagreements
-        for name in (
-            "percent_agreement",
-            "cohen_kappa",
-            "fleiss_kappa",
-            "krippendorff_alpha",
-            "gwet_ac1",
-            "brennan_prediger",
-        ):
+        for name in FIGURES:
             a, b = getattr(ours, name), getattr(expected, name)
             assert a.reason == b.reason
             assert a.value == pytest.approx(b.value, abs=1e-12)
