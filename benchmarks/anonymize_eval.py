@@ -30,7 +30,7 @@ from qualcode.anonymize.lexicon import NAME_CONNECTORS, ORG_SUFFIXES, TITLES
 
 ROOT = Path(__file__).resolve().parent.parent
 DEFAULT_DATA = ROOT / "tests" / "data" / "anonymize"
-MARK = re.compile(r"\[\[(.+?)\|([a-z-]+)\]\]")
+MARK = re.compile(r"\[\[([^\[\]|]+)\|([a-z-]+)\]\]")  # may span a line break
 NEUTRAL = ORG_SUFFIXES | NAME_CONNECTORS | TITLES | {"the", "'s"}
 TARGETS = {  # category group -> (recall target, precision target or None)
     "roster names, exact form": (1.0, None),
