@@ -137,9 +137,57 @@ def test_hard_negatives_survive(detector, text):
     ("They are based in Tarrowby now.", "Tarrowby", "PLACE"),
     ("I think Priya would agree.", "Priya", "PERSON"),
     ("Tools from companies like Zentrova help.", "Zentrova", "ORG"),
+    # allowed words inside a name, a speaker label left in the text, a dash before a name
+    ("Before that I worked at GitHub for a while.", "GitHub", "ORG"),
+    ("He is the founder of Quiet Lantern now.", "Quiet Lantern", "ORG"),
+    ("She got a job at a place called The Lantern.", "The Lantern", "ORG"),
+    ("with the inspiration of John Holland, my advisor", "John Holland", "PERSON"),
+    ("Tobi: I agree with that.", "Tobi", "PERSON"),
+    ("I had two supervisors---Dave Marloweth and others.", "Dave Marloweth", "PERSON"),
 ])
 def test_unknown_names(detector, text, name, kind):
     assert found(detector, text).get(name, (None,))[0] == kind
+
+
+@pytest.mark.parametrize("text, name", [
+    # ordinary words with capitals where an employer goes
+    ("Before that I worked at Happy Door for two years.", "Happy Door"),
+    ("I was working for Green Field back then.", "Green Field"),
+    # an institution named in ordinary words, or around an allowed word
+    ("She moved to the Center for Open Minds in the spring.", "Center for Open Minds"),
+    ("He wrote for the New York Gazette for years.", "New York Gazette"),
+    ("Members of the Chinese Harvest Party disagreed.", "Chinese Harvest Party"),
+    # the second of two, or of a list, shares the kind of the first
+    ("She was VP at Zentrova and Spring as well.", "Spring"),
+    ("Ex Zentrova, Square, Quillfeather, KVQ.", "KVQ"),
+    # how brands are written, and the words around a name
+    ("We built it with the DeepWidget folks.", "DeepWidget"),
+    ("The Brindlewick team shipped it.", "Brindlewick"),
+    ("That was Ostrava, a startup from the north.", "Ostrava"),
+])
+def test_organizations_in_ordinary_words_and_contexts(detector, text, name):
+    assert found(detector, text).get(name, (None,))[0] == "ORG"
+
+
+def test_tools_stay_where_they_are_tools(detector):
+    assert found(detector, "We had a Zoom call and then talked on Slack.") == {}
+
+
+def test_an_acronym_of_a_name_found_is_the_same_organization(detector):
+    texts = ["She worked at the Center for Bright Futures until 2020.",
+             "Back then CBF had two staff."]
+    detections = detector.detect_all(texts)
+    assert [(texts[1][s.start:s.end], s.entity) for s in detections[1].spans] == [
+        ("CBF", "center for bright futures")]
+
+
+@pytest.mark.parametrize("text", [
+    "She is our Head of Research and the Director of Policy.",
+    "The Research Group and the Department of Computer Science met.",
+    "It was a lesson from Experience, not a Great Idea.",
+])
+def test_roles_and_generic_units_are_not_replaced(detector, text):
+    assert found(detector, text) == {}
 
 
 def test_acronyms_and_rare_words_are_queued_not_replaced(detector):

@@ -150,7 +150,7 @@ def test_named_interviewers_become_interviewer():
 
 
 def test_replacements_and_candidates_point_into_the_anonymized_turns():
-    turns = [Turn("P", "Ines Albrecht and the KVQ team met Tobias Brandt.", 1)]
+    turns = [Turn("P", "Ines Albrecht and the KVQ approach met Tobias Brandt.", 1)]
     result = Anonymizer().anonymize_turns(turns)
     text = result.turns[0].text
     assert [text[r.start:r.end] for r in result.replacements] == ["[PERSON_1]", "[PERSON_2]"]

@@ -82,7 +82,7 @@ class Detector:
         first = [self._first_pass(text, found, vocabulary, speakers, text_runs)
                  for text, found, text_runs in zip(texts, patterns, runs, strict=True)]
         _promote_recurring(texts, first)
-        table = _NameTable(first, texts, vocabulary)
+        table = _NameTable(first, texts, vocabulary, self.allow)
         results = []
         for text, detection, text_runs in zip(texts, first, runs, strict=True):
             linked = [table.link(text, s) for s in detection.spans]
@@ -125,7 +125,7 @@ class Detector:
         return spans
 
 
-RECURRING = ("rare capitalized word", "capitalized compound", "surname-like word")
+RECURRING = ("rare capitalized word", "surname-like word")
 
 
 def _promote_recurring(texts: Sequence[str], detections: list[Detection]) -> None:
@@ -162,7 +162,8 @@ class _Known:
 class _NameTable:
     """The names found in a batch, with their parts, matched again everywhere."""
 
-    def __init__(self, detections: list[Detection], texts: Sequence[str], vocabulary: set[str]):
+    def __init__(self, detections: list[Detection], texts: Sequence[str], vocabulary: set[str],
+                 allow: frozenset[str] = frozenset()):
         common = common_words()
         forms: dict[str, tuple[str, str, float]] = {}  # written form -> (entity, kind, conf)
         parts: dict[str, set[tuple[str, str]]] = {}
@@ -185,6 +186,9 @@ class _NameTable:
                     lower = piece.lower()
                     if len(piece) >= 3 and lower not in common and lower not in vocabulary:
                         parts.setdefault(piece, set()).add((span.entity, span.kind))
+                acronym = _initials(words) if span.kind in ("ORG", "PROJECT") else ""
+                if len(acronym) >= 2 and acronym.lower() not in allow | common:
+                    parts.setdefault(acronym, set()).add((span.entity, span.kind))
         for piece, owners in parts.items():
             if piece not in forms or forms[piece][0] == normalize(piece):
                 entity, kind = sorted(owners)[0]
@@ -211,6 +215,15 @@ class _NameTable:
             entity, kind, confidence = self.forms[self._lookup[text[start:end]]]
             spans.append(Span(start, end, kind, "proper_name", confidence, entity))
         return spans
+
+
+def _initials(words: list[str]) -> str:
+    """An organization's acronym from its name ("Center for Open Minds" -> "COM"): the
+    initials of its capitalized words, when it has two or more and no acronym of its own."""
+    capitalized = [w for w in words if w[:1].isupper() and w.lower() not in NAME_CONNECTORS]
+    if len(capitalized) < 2 or any(w.isupper() and len(w) > 1 for w in capitalized):
+        return ""
+    return "".join(w[0] for w in capitalized)
 
 
 def _word_ngrams(runs: list[re.Match], covered: Coverage, longest: int, table

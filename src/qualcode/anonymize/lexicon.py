@@ -15,7 +15,7 @@ CALENDAR = frozenset("""
 january february march april may june july august september october november december
 jan feb mar apr jun jul aug sep sept oct nov dec
 monday tuesday wednesday thursday friday saturday sunday mon tue tues wed thu thurs fri sat sun
-christmas easter thanksgiving ramadan eid diwali hanukkah passover halloween new year
+christmas easter thanksgiving ramadan eid diwali hanukkah passover halloween
 """.split())
 
 # Research and technology vocabulary that is written capitalized in conversation.
@@ -43,7 +43,7 @@ norwegian danish finnish greek turkish arabic hebrew persian hindi indian chines
 cantonese japanese korean vietnamese thai indonesian brazilian mexican nigerian kenyan
 western eastern northern southern christian muslim jewish buddhist hindu catholic
 protestant atheist quaker mormon
-europe asia africa america americas antarctica oceania middle east
+europe asia africa america americas antarctica oceania
 """.split())
 
 # Function words and their inflections, which Faker's English word list leaves out.
@@ -86,6 +86,24 @@ fellowship fellowships programme programmes program programs scholarship scholar
 party podcast magazine journal times gazette herald tribune
 """.split())
 
+# The subset of organization words that name an institution even when every other word of
+# the name is ordinary ("Center for Security and Emerging Technology", "New York Times").
+# Generic units ("the Research Group", "Department of Computer Science") are left out: every
+# university has one, so they go to the review queue instead.
+INSTITUTION_WORDS = frozenset("""
+institute institution university college academy foundation fund trust society association
+council agency authority ministry commission bureau centre center alliance coalition party
+times gazette herald tribune magazine inc inc. incorporated corp corp. corporation ltd ltd.
+llc llp plc gmbh
+""".split())
+
+# Roles that open a phrase with "of" that names a job, not an organization ("Head of
+# Research", "Director of Policy").
+ROLE_WORDS = frozenset("""
+head director vp chief lead manager dean chair chairman chairwoman president member fellow
+professor provost secretary minister officer principal
+""".split())
+
 # Words that introduce a project's name ("Project Cinderbox"), or are generic in one.
 PROJECT_WORDS = frozenset("project projects programme program initiative study".split())
 
@@ -121,19 +139,42 @@ at joined joining join left leaving leave funded funder funders grant grants gra
 company org organization organisation nonprofit non-profit lab institute employer via
 acquired from
 """.split())
+# Services in the tech allow-list that are also employers: kept as tools ("on Zoom"), but
+# made an organization where an employer goes ("I worked at GitHub").
+EMPLOYERS = frozenset("""
+github gitlab slack zoom notion discord signal twitter linkedin youtube substack reddit
+wikipedia arxiv overleaf docker colab
+""".split())
+
+# The words of ORG_BEFORE that say so even of ordinary words with capitals ("at Hugging
+# Face"); "from" and "via" do not ("a lesson from Experience").
+ORG_WHEN_ORDINARY = ORG_BEFORE - {"from", "via", "acquired"}
+# Before "of", words that make the next name an organization ("founder of X", "CTO of X").
+FOUNDERS = ROLE_WORDS | frozenset("""
+founder founders cofounder co-founder cofounders co-founders ceo cto coo cfo employee employees
+staff alumnus alumni partner partners
+""".split())
 # Two words just before a name that say it is an organization ("work for X").
 ORG_BEFORE_PAIRS = frozenset({
     ("work", "for"), ("works", "for"), ("worked", "for"), ("working", "for"),
     ("funded", "by"), ("grant", "from"), ("money", "from"), ("hired", "by"),
 })
-# Nouns that, before "like", "including" or "such as", give the kind of the names listed.
+# Words just after a name that say it is an organization ("the Veridian team", "Veridian
+# employees").
+ORG_AFTER = frozenset("""
+team teams employees staff headquarters hq offices alumni cofounders co-founders leadership
+""".split())
+# Nouns that give the kind of the names they describe: before "like", "including" or "such
+# as" ("companies like X"), or after "a" in apposition ("X, a startup in Tarnow").
 ORG_NOUNS = frozenset("""
-companies company labs lab orgs org organizations organisations startups funders firms groups
-institutes universities nonprofits charities foundations teams places
+companies company labs lab orgs org organizations organisations startups startup funders funder
+firms firm groups institutes institute universities university nonprofits nonprofit non-profit
+charities charity foundations foundation teams places consultancy agency
 """.split())
 PERSON_NOUNS = frozenset("""
-people researchers someone somebody folks person engineers colleagues scientists founders
-managers mentors students friends
+people researchers researcher someone somebody folks person engineers engineer colleagues
+colleague scientists scientist founders founder managers manager mentors mentor students
+student friends friend professor postdoc
 """.split())
 
 # Words just before a name that say it is a place ("based in Tarnow", "moved to Lisbon").
@@ -171,12 +212,43 @@ def common_words() -> frozenset[str]:
 
 
 # Names of several words that stay as a whole, though their words alone would not.
+# Fields, jobs and movements are written with capitals too ("a degree in Computer Science").
 PHRASES = frozenset(line.strip() for line in """
 silicon valley
 bay area
 middle east
 new year
 visual studio
+artificial intelligence
+machine learning
+deep learning
+reinforcement learning
+natural language processing
+computer science
+computer vision
+data science
+political science
+cognitive science
+software engineering
+research engineering
+software engineer
+research engineer
+research scientist
+machine learning engineer
+product manager
+program manager
+project manager
+general partner
+managing director
+executive director
+technical staff
+member of technical staff
+ai safety
+ai alignment
+ai governance
+effective altruism
+existential risk
+open source
 """.strip().splitlines())
 
 

@@ -8,13 +8,18 @@ candidate. The rules that settle it, in order:
   word says nothing by its capital, nor does it when it has an ending names rarely have
   (-ly, -ing, -tion);
 - a title (Dr., Prof.) makes a person; an organization word (Labs, Institute, University of)
-  makes an organization, unless every other word is ordinary ("Department of Computer
-  Science"), which makes a review candidate;
+  makes an organization. When every other word is ordinary, an institution word still does
+  ("Center for Open Minds", "New York Gazette", kept whole though "New York" alone is
+  allowed), but a generic unit or a role does not ("the Research Group", "Department of
+  Computer Science", "Head of Research"): those become review candidates or stay;
 - a first name from the gazetteer, or a first name followed by a surname, makes a person;
-- the words around settle the rest: "my colleague X", "X said", "X and I", "people like X"
-  (person), "at X", "joined X", "funded by X", "companies like X" (organization), "based in
-  X", "moved to X", "in X" (place); a name coordinated with a settled one ("Ines and X")
-  shares its kind; a possessive ("X's team") makes a name;
+- the words around settle the rest: "my colleague X", "X said", "X and I", "people like X",
+  "X, a researcher" (person), "at X", "joined X", "funded by X", "companies like X", "the X
+  team", "X, a startup" (organization), "based in X", "moved to X", "in X" (place). Where an
+  employer goes ("I worked at Happy Door") even ordinary words with capitals make an
+  organization. A name coordinated with a settled one ("Ines and X", "Zentrova, X") shares
+  its kind; a possessive ("X's team") makes a name; a capital inside a word ("DeepWidget")
+  makes an organization, a Mc/Mac/O' prefix a person;
 - several capitalized words that nothing else settles make an organization, with a low
   confidence;
 - an acronym or a rare capitalized word that nothing settles becomes a review candidate
@@ -28,38 +33,54 @@ from dataclasses import dataclass
 
 from qualcode.anonymize.gazetteer import Gazetteer, gazetteer
 from qualcode.anonymize.lexicon import (
+    EMPLOYERS,
+    FOUNDERS,
+    INSTITUTION_WORDS,
     NAME_CONNECTORS,
     NON_NAME_ENDINGS,
+    ORG_AFTER,
     ORG_BEFORE,
     ORG_BEFORE_PAIRS,
     ORG_HEADS,
     ORG_NOUNS,
     ORG_SUFFIXES,
+    ORG_WHEN_ORDINARY,
     PERSON_AFTER,
     PERSON_BEFORE,
     PERSON_NOUNS,
     PLACE_BEFORE,
     PLACE_VERBS,
     PROJECT_WORDS,
+    ROLE_WORDS,
     TITLES,
     common_words,
 )
 from qualcode.anonymize.spans import Candidate, Coverage, Span
-from qualcode.anonymize.text import APOSTROPHES, CAP_WORD, UPPER, normalize, starts_sentence
+from qualcode.anonymize.text import (
+    APOSTROPHES,
+    CAP_WORD,
+    LOWER,
+    UPPER,
+    normalize,
+    starts_sentence,
+)
 from qualcode.anonymize.trie import trie_pattern
 
 _TITLE_ABBR = r"(?:Dr|Prof|Mr|Mrs|Ms|Mx)\."
-_INITIAL = rf"[{UPPER}]\.(?= [{UPPER}])"
+# An initial: "J." before a name, or a lone capital other than "I" and "A" ("Y Combinator").
+_INITIAL = rf"(?:[{UPPER}]\.|[B-HJ-Z])(?= [{UPPER}])"
 _TOKEN = rf"(?:{_TITLE_ABBR}|{_INITIAL}|{CAP_WORD})"
 _CONNECTOR = "|".join(re.escape(c) for c in sorted(NAME_CONNECTORS, key=len, reverse=True))
 RUN = re.compile(
-    rf"(?<![\w{APOSTROPHES}@.\-]){_TOKEN}(?:(?: (?:{_CONNECTOR}) | ){_TOKEN})*(?![\w@])"
+    rf"(?<![\w{APOSTROPHES}@.])(?<![{UPPER}{LOWER}]-)"  # not after "ex-", but after "---"
+    rf"{_TOKEN}(?:(?: (?:{_CONNECTOR}) | ){_TOKEN})*(?![\w@])"
     rf"(?![{APOSTROPHES}](?!s\b)\w)"  # not the "Don" of "Don't"
 )
 _PIECE = re.compile(rf"{_TOKEN}|\S+")
 _WORD = re.compile(r"[\w'\u2019-]+")
 _ACRONYM = re.compile(rf"[{UPPER}]{{2,}}s?")
 _POSSESSIVES = ("'s", "\u2019s")
+_SURNAME_PREFIX = re.compile(rf"(?:Mc|Mac|O[{APOSTROPHES}])[{UPPER}][{LOWER}]")
 
 
 @dataclass(frozen=True, slots=True)
@@ -89,29 +110,52 @@ class ProperNameDetector:
         spans: list[Span] = []
         candidates: list[Candidate] = []
         lowered = text.lower()
+        phrases = Coverage()
         if any(phrase in lowered for phrase in self._phrase_list):
             for m in self._phrases.finditer(text):
-                covered.add(m.start(), m.end())
+                phrases.add(m.start(), m.end())
         for run in RUN.finditer(text) if runs is None else runs:
             word = run.group()
+            if " " not in word and word.lower() in EMPLOYERS and self._as_organization(
+                    text, run, spans) and not covered.hits(run.start(), run.end()):
+                spans.append(Span(run.start(), run.end(), "ORG", "proper_name", 0.6,
+                                  normalize(word)))
+                continue
             if " " not in word and self._plain(word.lower(), text, run.start(), vocabulary):
                 continue
-            for tokens in self._pieces(text, run, covered):
+            for tokens in self._pieces(text, run, covered, phrases):
                 self._settle(text, tokens, vocabulary, spans, candidates, dropping=False)
         return spans, candidates
 
-    def _pieces(self, text: str, run: re.Match, covered: Coverage) -> list[list[_Token]]:
-        """The run cut at claimed text and at allowed words, trimmed of connectors."""
+    def _as_organization(self, text: str, run: re.Match, spans: list[Span]) -> bool:
+        """Whether a service the allow-list keeps as a tool ("a Zoom call") is named as
+        an organization here ("I worked at GitHub", "Docker's founders", "all of GitHub")."""
+        before = _words_before(text, run.start())
+        after = _words_after(text, run.end())
+        return (_employer_context(text, run.start(), spans)
+                or _cue(before, after, text, run.end()) == "ORG"
+                or text[run.end():run.end() + 2] in _POSSESSIVES
+                or (before[-1:] == ["of"] and not starts_sentence(text, run.start())))
+
+    def _pieces(self, text: str, run: re.Match, covered: Coverage, phrases: Coverage
+                ) -> list[list[_Token]]:
+        """The run cut at claimed text and at allowed words and phrases, trimmed of
+        connectors. An institution's name stays whole: "New York Times" and "Chinese
+        Communist Party" are names though "New York" and "Chinese" alone are allowed."""
         pieces: list[list[_Token]] = [[]]
         found = list(_PIECE.finditer(run.group()))
+        whole = _institution([m.group().lower() for m in found])
         for i, m in enumerate(found):
             start, end = run.start() + m.start(), run.start() + m.end()
             word = m.group()
             lower = word.lower()
             token = _Token(start, end, word, lower, lower in NAME_CONNECTORS)
-            if covered.hits(start, end) or (not token.connector and self._allowed(lower) and not (
-                    self._first_name(lower) and i + 1 < len(found)
-                    and not self._allowed(found[i + 1].group().lower()))):
+            if covered.hits(start, end) or not whole and (phrases.hits(start, end) or (
+                    not token.connector and self._allowed(lower) and not (
+                        self._first_name(lower) and i + 1 < len(found)
+                        and not self._allowed(found[i + 1].group().lower()))
+                    and not (i > 0 and lower in self.gaz.surnames  # "John Holland"
+                             and self._first_name(found[i - 1].group().lower())))):
                 pieces.append([])
             else:
                 pieces[-1].append(token)
@@ -208,6 +252,9 @@ class ProperNameDetector:
             if lowers[-1].rstrip(".") in ORG_SUFFIXES or _org_head(tokens):
                 return "ORG", 0.9, ""
         elif len(words) >= 2 and (lowers[-1].rstrip(".") in ORG_SUFFIXES or _org_head(tokens)):
+            if _institution([t.lower for t in tokens]) or (
+                    _coordinated_kind(text, tokens[0].start, spans) == "ORG"):
+                return "ORG", 0.6, ""
             return "ORG", 0, "organization named in ordinary words"
         first = lowers[0]
         cue = _cue(before, after, text, tokens[-1].end)
@@ -215,6 +262,13 @@ class ProperNameDetector:
             if len(words) == 1 and cue == "PERSON" and not initial and (
                     first in gaz.first_names or first in gaz.ambiguous_first_names):
                 return "PERSON", 0.75, ""
+            # Ordinary words with capitals mid-sentence where an employer goes:
+            # "I worked at Hugging Face", "Teespring and Spring".
+            if not initial and _employer_context(text, tokens[0].start, spans):
+                return "ORG", 0.6, ""
+            if (len(words) == 1 and not initial and first in gaz.first_names
+                    and _coordinated_kind(text, tokens[0].start, spans) == "PERSON"):
+                return "PERSON", 0.7, ""  # "Joe and Bill"
             return "", 0, ""
         strong_first = first in gaz.first_names and not ordinary[0]
         weak_first = first in gaz.ambiguous_first_names or (
@@ -234,20 +288,28 @@ class ProperNameDetector:
         if len(words) >= 2:
             if any(w in gaz.surnames or w in gaz.first_names for w in lowers):
                 return "PERSON", 0.7, ""
-            return "ORG", 0.6, "loose run"
+            # Mid-sentence, the whole run is the name ("the Open Philanthropy Project");
+            # at a sentence start its ordinary ends may be the sentence's own words.
+            return "ORG", 0.6, "loose run" if initial else ""
         word = words[0].text
         if weak_first:
             return "PERSON", 0, "first name that is also a word"
         if _ACRONYM.fullmatch(word):
             return "ORG", 0, "acronym"
+        if _speaker_label(text, tokens[0].start, tokens[-1].end,
+                          first in gaz.first_names) and not any(
+                self._ordinary(w, vocabulary, by_form=True) for w in words):
+            return "PERSON", 0.7, ""
         if initial and first not in gaz.surnames:
             return "", 0, ""
         if text[tokens[-1].end:tokens[-1].end + 2] in _POSSESSIVES and not initial:
             return ("PERSON" if first in gaz.surnames else "ORG"), 0.65, ""
         if first in gaz.surnames:
             return "PERSON", 0, "surname-like word"
+        if _SURNAME_PREFIX.match(word):
+            return "PERSON", 0.7, ""
         if any(c.isupper() for c in word[1:]):
-            return "ORG", 0, "capitalized compound"
+            return "ORG", 0.6, ""  # "DeepWidget", "WidgetAI": how brands are written
         return "PERSON", 0, "rare capitalized word"
 
 
@@ -258,6 +320,39 @@ def _singular(word: str) -> str | None:
     if word.endswith("s") and not word.endswith("ss") and len(word) > 3:
         return word[:-1]
     return None
+
+
+def _speaker_label(text: str, start: int, end: int, first_name: bool) -> bool:
+    """Whether words open a line before a colon as a speaker's name does where the parser
+    left the label in the text ("Tobi: yes"): a first name, or a label that opens another
+    line too (not "Summary:" once)."""
+    if not ((start == 0 or text[start - 1] == "\n") and text[end:end + 1] == ":"):
+        return False
+    label = f"{text[start:end]}:"
+    return first_name or text.count(f"\n{label}") + text.startswith(label) >= 2
+
+
+def _employer_context(text: str, start: int, spans: list[Span]) -> bool:
+    """Whether the words before `start` are where an employer's name goes ("worked at X",
+    "founder of X", "Teespring and X"): strong enough to make a name of ordinary words."""
+    before = _words_before(text, start)
+    if not before:
+        return False
+    return (before[-1] in ORG_WHEN_ORDINARY or tuple(before[-2:]) in ORG_BEFORE_PAIRS
+            or (len(before) >= 2 and before[-1] == "of" and before[-2] in FOUNDERS)
+            or _coordinated_kind(text, start, spans) == "ORG")
+
+
+def _institution(lowers: list[str]) -> bool:
+    """Whether a run of words (lower case) names an institution by its own words: two words
+    or more ending in, or headed by, an institution word ("Halcyon Party", "Institute for
+    Advanced Study"), and not a role ("Head of Research")."""
+    words = [w.rstrip(".") for w in lowers if w not in NAME_CONNECTORS]
+    if len(words) < 2 or lowers[0] in ROLE_WORDS:
+        return False
+    return words[-1] in INSTITUTION_WORDS or any(
+        a in INSTITUTION_WORDS and b in ("of", "for")
+        for a, b in zip(lowers, lowers[1:], strict=False))
 
 
 def _org_head(tokens: list[_Token]) -> bool:
@@ -291,17 +386,25 @@ def _cue(before: list[str], after: list[str], text: str, end: int) -> str:
     """The kind the surrounding words give a name, or ''."""
     last = before[-1] if before else ""
     pair = tuple(before[-2:])
+    if last in ("called", "named") and len(before) >= 2:
+        if before[-2] in ORG_NOUNS or before[-2] == "place":
+            return "ORG"  # "a startup called X"
+        if before[-2] in PERSON_NOUNS or before[-2] in ("guy", "woman", "man"):
+            return "PERSON"
     if len(before) >= 2 and last in ("like", "including") or pair == ("such", "as"):
         noun = before[-2] if last != "as" else (before[-3] if len(before) >= 3 else "")
         if noun in ORG_NOUNS:
             return "ORG"
         if noun in PERSON_NOUNS:
             return "PERSON"
-    if last in PERSON_BEFORE or (after and after[0] in PERSON_AFTER) or after[:2] == ["and", "i"]:
+    described = after[1] if len(after) == 2 and after[0] in ("a", "an") else ""
+    if (last in PERSON_BEFORE or (after and after[0] in PERSON_AFTER)
+            or after[:2] == ["and", "i"] or described in PERSON_NOUNS):
         return "PERSON"
     if len(before) >= 2 and before[-2] in PLACE_VERBS and last in PLACE_BEFORE:
         return "PLACE"
-    if last in ORG_BEFORE or pair in ORG_BEFORE_PAIRS:
+    if (last in ORG_BEFORE or pair in ORG_BEFORE_PAIRS or (after and after[0] in ORG_AFTER)
+            or described in ORG_NOUNS or (last == "of" and pair[0] in FOUNDERS)):
         return "ORG"
     if last == "in" and text[end:end + 1] not in APOSTROPHES:
         return "PLACE"
@@ -314,6 +417,6 @@ def _coordinated_kind(text: str, start: int, spans: list[Span]) -> str:
         return ""
     previous = spans[-1]
     between = text[previous.end:start]
-    if re.fullmatch(r"(?:['\u2019]s)?,? (?:and|or|&) ", between):
+    if re.fullmatch(r"(?:['\u2019]s)?(?:,? (?:and|or|&) |, )", between):
         return previous.kind
     return ""
