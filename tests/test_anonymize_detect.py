@@ -142,6 +142,7 @@ def test_hard_negatives_survive(detector, text):
     ("He is the founder of Quiet Lantern now.", "Quiet Lantern", "ORG"),
     ("She got a job at a place called The Lantern.", "The Lantern", "ORG"),
     ("with the inspiration of John Holland, my advisor", "John Holland", "PERSON"),
+    ("this is the podcast of Tavrin Nash, welcome", "Tavrin Nash", "PERSON"),
     ("Tobi: I agree with that.", "Tobi", "PERSON"),
     ("I had two supervisors---Dave Marloweth and others.", "Dave Marloweth", "PERSON"),
 ])

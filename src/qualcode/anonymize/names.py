@@ -155,7 +155,7 @@ class ProperNameDetector:
                         self._first_name(lower) and i + 1 < len(found)
                         and not self._allowed(found[i + 1].group().lower()))
                     and not (i > 0 and lower in self.gaz.surnames  # "John Holland"
-                             and self._first_name(found[i - 1].group().lower())))):
+                             and self._forename(found[i - 1].group().lower())))):
                 pieces.append([])
             else:
                 pieces[-1].append(token)
@@ -179,6 +179,12 @@ class ProperNameDetector:
     def _first_name(self, lower: str) -> bool:
         """A first name, even one that is also a word or a place ("Jordan", "Georgia")."""
         return lower in self.gaz.first_names or lower in self.gaz.ambiguous_first_names
+
+    def _forename(self, lower: str) -> bool:
+        """A word that can stand before a surname: a first name, or a rare word that is
+        neither common nor allowed ("Tavrin Nash")."""
+        return self._first_name(lower) or (lower not in self.common and not self._allowed(lower)
+                                           and lower not in NAME_CONNECTORS)
 
     def _allowed(self, lower: str) -> bool:
         return lower in self.allow or (lower.endswith("s") and lower[:-1] in self.allow)
