@@ -187,7 +187,8 @@ class _NameTable:
                     if len(piece) >= 3 and lower not in common and lower not in vocabulary:
                         parts.setdefault(piece, set()).add((span.entity, span.kind))
                 acronym = _initials(words) if span.kind in ("ORG", "PROJECT") else ""
-                if len(acronym) >= 2 and acronym.lower() not in allow | common:
+                if len(acronym) >= 2 and acronym.lower() not in allow and (
+                        acronym.lower() not in common):
                     parts.setdefault(acronym, set()).add((span.entity, span.kind))
         for piece, owners in parts.items():
             if piece not in forms or forms[piece][0] == normalize(piece):
