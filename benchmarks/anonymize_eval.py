@@ -11,7 +11,10 @@ A replacement counts as correct when it overlaps a gold mention.
     python benchmarks/anonymize_eval.py --data DIR --errors   # another set; list the misses
 
 Any folder marked up the same way can be evaluated, e.g. published interview text that
-someone else has labelled.
+someone else has labelled. By default the detectors read each file's text as it is. With
+`--as-import` each file goes the way `qualcode import` takes it: the parser splits it into
+speaker turns, a label that names someone gives way to a role or pseudonym (a gold mention
+inside it counts as caught), and the speakers' names are searched for in the text.
 """
 
 from __future__ import annotations
@@ -22,11 +25,14 @@ import re
 import sys
 import time
 from collections import Counter, defaultdict
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from pathlib import Path
 
-from qualcode.anonymize import Detector, load_roster
+from qualcode.anonymize import Anonymizer, Detector, load_roster
+from qualcode.anonymize.detector import Detection
 from qualcode.anonymize.lexicon import NAME_CONNECTORS, ORG_SUFFIXES, TITLES
+from qualcode.anonymize.spans import Span
+from qualcode.parsers import Turn, parse_bytes
 
 ROOT = Path(__file__).resolve().parent.parent
 DEFAULT_DATA = ROOT / "tests" / "data" / "anonymize"
@@ -38,6 +44,9 @@ TARGETS = {  # category group -> (recall target, precision target or None)
     "unknown persons and orgs": (0.90, 0.85),
     "emails, URLs, phones, handles": (1.0, None),
 }
+# What finds the names no roster lists: the rules, and on import the speakers' labels and
+# their names in the text.
+UNKNOWN_NAME_DETECTORS = ("proper_name", "speaker label", "speaker")
 GROUPS = {
     "roster names, exact form": ("roster-person", "roster-org", "roster-place",
                                  "roster-project"),
@@ -69,6 +78,67 @@ def parse(marked: str) -> tuple[str, list[Gold]]:
     return "".join(parts), gold
 
 
+def detect_as_imported(texts: list[str], files: list[Path], anonymizer: Anonymizer
+                       ) -> list[Detection]:
+    """What an import replaces in each text, at offsets into the text: the parser's turns go
+    through the anonymizer as one batch; a speaker label it replaces counts as a span."""
+    transcripts = [parse_bytes(text.encode("utf-8"), f"{path.stem}.txt").turns
+                   for text, path in zip(texts, files, strict=True)]
+    joined, detections = anonymizer.detect_batch(transcripts)
+    results = []
+    for text, turns, batch_text, detection in zip(texts, transcripts, joined, detections,
+                                                  strict=True):
+        where = TurnMap(text, turns)
+        spans = [replace(s, start=where.position(s.start), end=where.position(s.end, end=True))
+                 for s in detection.spans]
+        spans += [Span(a, b, "PERSON", "speaker label", 1.0, label)
+                  for a, b, label in where.labels if anonymizer.replaces_speaker(label)]
+        candidates = [replace(c, start=where.position(c.start),
+                              end=where.position(c.end, end=True))
+                      for c in detection.candidates]
+        assert len(batch_text) == where.length
+        results.append(Detection(spans, candidates))
+    return results
+
+
+class TurnMap:
+    """Where the text of the turns that the parser read from a file lies in the file's text.
+    The anonymizer sees the turns joined by a blank line; each line of a turn is a stripped
+    line of the file, its first one without the speaker label."""
+
+    def __init__(self, text: str, turns: list[Turn]):
+        line_starts = [0] + [m.end() for m in re.finditer("\n", text)]
+        self.pieces: list[tuple[int, int, int]] = []  # (in joined text, in file, length)
+        self.labels: list[tuple[int, int, str]] = []  # a speaker label's place in the file
+        offset = 0
+        for turn in turns:
+            cursor = line_starts[turn.line - 1]
+            first = True
+            for line in turn.text.split("\n"):
+                if line:
+                    at = text.find(line, cursor)
+                    if at < 0:
+                        raise ValueError(f"turn text not found in the file: {line[:40]!r}")
+                    if first and turn.speaker:
+                        label = text.find(turn.speaker.strip(), cursor, at)
+                        if label >= 0:
+                            self.labels.append((label, label + len(turn.speaker.strip()),
+                                                turn.speaker))
+                    self.pieces.append((offset, at, len(line)))
+                    cursor = at + len(line)
+                    first = False
+                offset += len(line) + 1
+            offset += len("\n\n") - 1
+        self.length = offset - 2 if turns else 0
+
+    def position(self, joined: int, end: bool = False) -> int:
+        """The file offset of an offset into the joined turns (`end`: of a span's end)."""
+        for start, at, length in self.pieces:
+            if start <= joined < start + length or (end and start < joined <= start + length):
+                return at + joined - start
+        raise ValueError(f"offset {joined} is between turns")
+
+
 def identifying_words(text: str, g: Gold) -> list[tuple[int, int]]:
     words = [(g.start + m.start(), g.start + m.end())
              for m in re.finditer(r"[\w'\u2019.@+()/:-]+", text[g.start:g.end])]
@@ -79,13 +149,18 @@ def covered(a: int, b: int, ranges: list[tuple[int, int]]) -> bool:
     return any(s <= a and b <= e for s, e in ranges)
 
 
-def evaluate(data: Path, roster: Path | None, show_errors: bool, typos: int = 0) -> dict:
+def evaluate(data: Path, roster: Path | None, show_errors: bool, typos: int = 0,
+             as_import: bool = False) -> dict:
     files = sorted(p for p in (data / "gold").iterdir() if p.is_file())
     parsed = [parse(p.read_text(encoding="utf-8")) for p in files]
     texts = [text for text, _ in parsed]
-    detector = Detector(load_roster(roster) if roster else None, allow=codebook_words())
+    loaded = load_roster(roster) if roster else None
     started = time.perf_counter()
-    detections = detector.detect_all(texts)
+    if as_import:
+        detections = detect_as_imported(texts, files, Anonymizer(roster=loaded,
+                                                                 allow=codebook_words()))
+    else:
+        detections = Detector(loaded, allow=codebook_words()).detect_all(texts)
     seconds = time.perf_counter() - started
 
     caught, queued, total = Counter(), Counter(), Counter()
@@ -132,7 +207,7 @@ def evaluate(data: Path, roster: Path | None, show_errors: bool, typos: int = 0)
         row = {"recall": recall, "recall_target": recall_target,
                "met": recall is not None and recall >= recall_target}
         if precision_target is not None:
-            unknown = by_detector["proper_name"]
+            unknown = sum((by_detector[d] for d in UNKNOWN_NAME_DETECTORS), Counter())
             precision = ratio(unknown["tp"], unknown["tp"] + unknown["fp"])
             row.update(precision=precision, precision_target=precision_target,
                        met=row["met"] and precision is not None and precision >= precision_target)
@@ -277,9 +352,13 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--typos", type=int, default=20, metavar="N",
                         help="also test N random one-edit and N two-edit misspellings of "
                         "each roster name (default 20; 0 skips)")
+    parser.add_argument("--as-import", action="store_true",
+                        help="read each file as `qualcode import` does: speaker turns, "
+                        "speaker labels replaced, speakers' names searched for")
     args = parser.parse_args(argv)
     roster = args.roster or (args.data / "roster.yaml")
-    report = evaluate(args.data, roster if roster.is_file() else None, args.errors, args.typos)
+    report = evaluate(args.data, roster if roster.is_file() else None, args.errors, args.typos,
+                      as_import=args.as_import)
     if args.json:
         print(json.dumps(report, indent=2, ensure_ascii=False))
     else:

@@ -231,6 +231,14 @@ def test_speaker_names_are_found_in_the_text(detector):
     assert [(s.detector, s.entity) for s in spans] == [("speaker", "ines albrecht")] * 2
 
 
+def test_a_speakers_first_name_does_not_take_another_persons_name(detector):
+    # The speaker "Ben" is not "Ben Golub": the whole name is a person of its own.
+    text = "I met Ben Golub there. Ben Thanks, and Ben agreed."
+    spans = detector.detect_all([text], names=["Ben"])[0].spans
+    assert [(text[s.start:s.end], s.detector) for s in spans] == [
+        ("Ben Golub", "proper_name"), ("Ben", "speaker"), ("Ben", "speaker")]
+
+
 def test_load_roster_yaml_forms(tmp_path):
     path = tmp_path / "roster.yaml"
     path.write_text("interviewee: Marisol Okafor\n"

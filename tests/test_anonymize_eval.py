@@ -49,6 +49,23 @@ def test_the_markup_parser():
         ("Dana", "roster-person"), ("x.org", "url")]
 
 
+def test_as_import_counts_replaced_speaker_labels(tmp_path):
+    # Initials as speaker labels: the import replaces the labels, and the detector alone
+    # cannot tell "MS" from the title Ms.
+    (tmp_path / "gold").mkdir()
+    (tmp_path / "gold" / "01.txt").write_text(
+        "[[MS|person]] (00:00:21): I joined [[Brightwater Labs|org]] in May.\n"
+        "Interviewer (00:00:25): And then?\n"
+        "[[MS|person]] (00:00:29): Then I left.\n", encoding="utf-8")
+    module = load_eval()
+    raw = module.evaluate(tmp_path, None, False)
+    imported = module.evaluate(tmp_path, None, False, as_import=True)
+    assert raw["recall"]["person"]["caught"] == 0
+    assert imported["recall"]["person"]["caught"] == 2
+    assert imported["recall"]["org"]["caught"] == 1
+    assert imported["precision_by_kind"]["PERSON"] == {"tp": 2, "precision": 1.0}
+
+
 def test_the_benchmark_corpus_is_anonymized():
     spec = importlib.util.spec_from_file_location("anonymize_bench", EVAL.with_name(
         "anonymize_bench.py"))

@@ -132,12 +132,15 @@ def test_a_missing_secret_is_refused_once_names_are_known(project, files):
 def test_speaker_styles():
     turns = [Turn("Interviewer", "Hello Ines.", 1, role="interviewer"),
              Turn("Ines Albrecht", "Hi. Albrecht here.", 2),
-             Turn("Speaker 3", "And me.", 3)]
+             Turn("Speaker 3", "And me.", 3), Turn("Speaker B", "Me too.", 4),
+             Turn("Al", "Hi.", 5)]
     by_role = Anonymizer().anonymize_turns(turns).turns
-    assert [t.speaker for t in by_role] == ["Interviewer", "P01", "Speaker 3"]
+    assert [t.speaker for t in by_role] == ["Interviewer", "P01", "Speaker 3", "Speaker B",
+                                            "P02"]
     assert by_role[0].text == "Hello [PERSON_1]." and by_role[1].text == "Hi. [PERSON_1] here."
     by_name = Anonymizer(speaker_style="pseudonym").anonymize_turns(turns).turns
-    assert [t.speaker for t in by_name] == ["Interviewer", "[PERSON_1]", "Speaker 3"]
+    assert [t.speaker for t in by_name] == ["Interviewer", "[PERSON_1]", "Speaker 3",
+                                            "Speaker B", "[PERSON_2]"]
 
 
 def test_named_interviewers_become_interviewer():

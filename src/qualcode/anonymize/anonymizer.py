@@ -33,7 +33,7 @@ from qualcode.store import Project
 SPEAKER_STYLES = ("role", "pseudonym")
 _GENERIC_SPEAKER = re.compile(
     r"(?:" + "|".join(sorted(INTERVIEWER_LABELS | PARTICIPANT_LABELS, key=len, reverse=True))
-    + r")\.?\s*\d{0,3}|\[[A-Z]+(?:_\d+)?\]|P\d{1,3}", re.IGNORECASE)
+    + r")\.?(?:\s*\d{1,3}|\s+[A-Z])?|\[[A-Z]+(?:_\d+)?\]|P\d{1,3}", re.IGNORECASE)
 _SEPARATOR = "\n\n"
 
 
@@ -127,11 +127,25 @@ class Anonymizer:
     def anonymize_batch(self, transcripts: Sequence[Sequence[Turn]]) -> list[AnonymizedTurns]:
         """Pseudonymize several transcripts at once, so that a name found in one of them is
         replaced in all of them, earlier ones included."""
-        speakers = self._speaker_names(t for turns in transcripts for t in turns)
-        texts = [_SEPARATOR.join(t.text for t in turns) for turns in transcripts]
-        detections = self.detector.detect_all(texts, names=speakers)
+        texts, detections = self.detect_batch(transcripts)
         return [self._apply(turns, text, detection)
                 for turns, text, detection in zip(transcripts, texts, detections, strict=True)]
+
+    def detect_batch(self, transcripts: Sequence[Sequence[Turn]]
+                     ) -> tuple[list[str], list[Detection]]:
+        """What `anonymize_batch` finds before it replaces anything: each transcript's turns
+        joined into one text (turns apart by a blank line), and the detection in it, the
+        speakers' names included."""
+        speakers = self._speaker_names(t for turns in transcripts for t in turns)
+        texts = [_SEPARATOR.join(t.text for t in turns) for turns in transcripts]
+        return texts, self.detector.detect_all(texts, names=speakers)
+
+    @staticmethod
+    def replaces_speaker(label: str | None) -> bool:
+        """Whether a speaker label gives way to a role or pseudonym (it names someone) or
+        stays as written (Interviewer, Speaker 2, Q, P3)."""
+        label = (label or "").strip()
+        return bool(label) and not _GENERIC_SPEAKER.fullmatch(label)
 
     def anonymize_text(self, text: str) -> str:
         """Pseudonymize a short text on its own: a title, a file name ("_" counts as a
@@ -193,7 +207,7 @@ class Anonymizer:
         names: dict[str, None] = {}
         for turn in turns:
             label = (turn.speaker or "").strip()
-            if label and not _GENERIC_SPEAKER.fullmatch(label) and not self._rostered(label):
+            if self.replaces_speaker(label) and not self._rostered(label):
                 names[_untitled(label)] = None
         return list(names)
 
@@ -268,9 +282,9 @@ class Anonymizer:
         return [words[0], words[-1]] if span.kind == "PERSON" and len(words) >= 2 else []
 
     def _speaker_label(self, turn: Turn, interviewers: dict[str, str]) -> str | None:
-        label = (turn.speaker or "").strip()
-        if not label or _GENERIC_SPEAKER.fullmatch(label):
+        if not self.replaces_speaker(turn.speaker):
             return turn.speaker
+        label = turn.speaker.strip()
         entity = self._speaker_entity(label)
         person = self._label(Span(0, len(label), "PERSON", "roster", 1.0, entity), label)
         if self.speaker_style == "pseudonym":

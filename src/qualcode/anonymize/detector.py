@@ -96,7 +96,8 @@ class Detector:
         if "roster" in self.enabled:
             spans += self.roster.find(text)
         if speakers is not None:
-            spans += [replace(s, detector="speaker") for s in speakers.find(text)]
+            spans += [replace(s, detector="speaker") for s in speakers.find(text)
+                      if not self._longer_name(text, s, runs)]
         spans = resolve(spans)
         if self.known is not None:
             spans = resolve(spans + self._find_known(text, Coverage(spans), runs))
@@ -110,6 +111,18 @@ class Detector:
             found, candidates = self.names.find(text, Coverage(spans), vocabulary, runs)
             spans = resolve(spans + found)
         return Detection(spans, candidates)
+
+    def _longer_name(self, text: str, span: Span, runs: list[re.Match]) -> bool:
+        """Whether a speaker's name is the start of a longer name, another person's: the
+        speaker "Ben" in "Ben Golub" (the rest of the run is a name, not "Ben Thanks")."""
+        for run in runs:
+            if run.start() <= span.start and span.end < run.end():
+                rest = text[span.end:run.end()].split()
+                word = rest[0].lower() if rest else ""
+                return bool(word) and word not in self.allow and word not in common_words()
+            if run.start() > span.start:
+                break
+        return False
 
     def _find_known(self, text: str, covered: Coverage, runs: list[re.Match]) -> list[Span]:
         """Runs of capitalized words, or parts of them, that the project already knows."""
@@ -177,9 +190,10 @@ class _NameTable:
                 if span.kind == "PERSON" and len(words) >= 2 or span.confidence <= 0.6:
                     pieces = [words[0], words[-1]]  # a guessed kind: its words may be names
                 elif span.kind in ("ORG", "PROJECT") and len(words) >= 2:
-                    pieces = [" ".join(w for w in words
-                                       if w.lower().rstrip(".") not in ORG_SUFFIXES
-                                       and w.lower() not in NAME_CONNECTORS)]
+                    head = " ".join(w for w in words if w.lower().rstrip(".") not in ORG_SUFFIXES
+                                    and w.lower() not in NAME_CONNECTORS)
+                    # "Python" of "Python Software Foundation" stays the language.
+                    pieces = [head] if head.lower() not in allow else []
                 else:
                     pieces = []
                 for piece in pieces:
