@@ -191,10 +191,28 @@ def test_roles_and_generic_units_are_not_replaced(detector, text):
     assert found(detector, text) == {}
 
 
-def test_acronyms_and_rare_words_are_queued_not_replaced(detector):
-    text = "The KVQ people liked the Brindlewick approach."
+def test_acronyms_and_words_english_writes_both_ways_are_queued_not_replaced(detector):
+    # English writes "bitcoin" about as often as "Bitcoin": no rule settles it.
+    text = "The KVQ people liked the Bitcoin approach."
     assert found(detector, text) == {}
-    assert queued(detector, text) == ["KVQ", "Brindlewick"]
+    assert queued(detector, text) == ["KVQ", "Bitcoin"]
+
+
+@pytest.mark.parametrize(("text", "name"), [
+    ("The team liked the Brindlewick approach.", "Brindlewick"),  # a word English never uses
+    ("We met someone from Zuckerberg about it.", "Zuckerberg"),  # always written Capitalized
+])
+def test_a_word_english_writes_only_with_a_capital_is_a_name(detector, text, name):
+    assert list(found(detector, text)) == [name]
+
+
+@pytest.mark.parametrize("text", [
+    "All right. Hell, yeah. And Hell yeah again.",  # "Hell" is a surname too
+    "I use Cash App to pay. Cash App is fine.",  # and "Cash" a first name
+    "Lo and behold, it worked.",
+])
+def test_a_name_that_english_writes_in_lower_case_needs_more_than_its_capital(detector, text):
+    assert found(detector, text) == {}
 
 
 def test_a_word_used_in_lower_case_is_not_a_name(detector):

@@ -25,14 +25,14 @@ from qualcode.ingest import ImportOptions, import_files
 
 FIRST = """\
 Interviewer: What happened with the grant?
-Participant: The KVQ people liked the Zephyrine approach. My colleague Tobias Brandt agreed, \
+Participant: The KVQ people liked the Thistle approach. My colleague Tobias Brandt agreed, \
 and the work test went well.
 Interviewer: And then?
 Participant: We hired two Iterators and one research manager.
 """
 SECOND = """\
 Interviewer: Anything else?
-Participant: Only that Zephyrine paid for it. Brandt thinks so too.
+Participant: Only that Thistle paid for it. Brandt thinks so too.
 """
 
 
@@ -40,7 +40,7 @@ Participant: Only that Zephyrine paid for it. Brandt thinks so too.
 def imported(project, tmp_path):
     for name, text in (("first.txt", FIRST), ("second.txt", SECOND)):
         (tmp_path / name).write_text(text, encoding="utf-8")
-    for name in ("first.txt", "second.txt"):  # apart, so that Zephyrine is kept in both
+    for name in ("first.txt", "second.txt"):  # apart, so that Thistle is kept in both
         assert not import_files(project, [tmp_path / name], ImportOptions()).failed
     return project
 
@@ -66,7 +66,7 @@ def assert_consistent(project, transcript_id):
 
 def test_items_and_report(imported):
     items = review_items(imported, "first")
-    assert [i.text for i in items if i.item == "candidate"] == ["KVQ", "Zephyrine"]
+    assert [i.text for i in items if i.item == "candidate"] == ["KVQ", "Thistle"]
     person = next(i for i in items if i.item == "replacement")
     assert person.text == "[PERSON_1]" and person.before.endswith("My colleague ")
     r = report(imported)
@@ -97,11 +97,11 @@ def test_add_name_rewrites_every_transcript_and_shifts_offsets(imported):
     apply_code(imported, later.id, "iterator", "ana", span=(12, 21))
     before_later = later.text[12:21]
 
-    counts = add_name(imported, "Zephyrine", "ORG")
+    counts = add_name(imported, "Thistle", "ORG")
 
     assert counts == {"first": 1, "second": 1}
     for transcript_id in ("first", "second"):
-        assert "Zephyrine" not in text_of(imported, transcript_id)
+        assert "Thistle" not in text_of(imported, transcript_id)
         assert_consistent(imported, transcript_id)
     segment = imported.segments("first")[1]
     coded = {segment.text[a:b] for a, b in imported.db.execute(
@@ -121,12 +121,12 @@ def test_add_name_rewrites_every_transcript_and_shifts_offsets(imported):
                                  "'brindlewick'").fetchone()[0]
     assert search == 0
     payloads = " ".join(p for (p,) in imported.db.execute("SELECT payload FROM events"))
-    assert "Zephyrine" not in payloads
+    assert "Thistle" not in payloads
 
 
 def test_added_names_are_consistent_with_later_imports(imported, tmp_path):
-    add_name(imported, "Zephyrine", "ORG")
-    (tmp_path / "third.txt").write_text("Participant: Zephyrine called.\n", encoding="utf-8")
+    add_name(imported, "Thistle", "ORG")
+    (tmp_path / "third.txt").write_text("Participant: Thistle called.\n", encoding="utf-8")
     import_files(imported, [tmp_path / "third.txt"], ImportOptions())
     assert text_of(imported, "third") == "[ORG_1] called."
 
@@ -206,7 +206,7 @@ def test_cli_show_originals_needs_a_terminal(cli, imported, tmp_path):
 
 
 def test_cli_interactive_review(cli, imported):
-    # KVQ (keep), Zephyrine (replace, as an ORG), the colleague (confirm), then done
+    # KVQ (keep), Thistle (replace, as an ORG), the colleague (confirm), then done
     result = cli("anonymize", "review", "first", "--project", imported.folder,
                  input="k\nr\nORG\ny\n")
     assert result.exit_code == 0, result.output
@@ -214,17 +214,17 @@ def test_cli_interactive_review(cli, imported):
     assert ("replacement", "[PERSON_1]", "confirmed") in statuses
     assert ("candidate", "KVQ", "kept") in statuses
     assert ("candidate", "[ORG_1]", "replaced") in statuses
-    assert "Zephyrine" not in text_of(imported, "second")
+    assert "Thistle" not in text_of(imported, "second")
     assert "Nothing left to review" in result.output
 
 
 def test_cli_add_and_reject(cli, imported):
-    result = cli("anonymize", "add", "Zephyrine", "--kind", "org", "--project",
+    result = cli("anonymize", "add", "Thistle", "--kind", "org", "--project",
                  imported.folder)
     assert result.exit_code == 0 and "Replaced 2 mentions in 2 transcripts" in result.output
     rid = imported.db.execute("SELECT id FROM replacements WHERE label = '[ORG_1]'"
                               ).fetchone()[0]
-    result = cli("anonymize", "reject", rid, "--text", "Zephyrine", "--all", "--project",
+    result = cli("anonymize", "reject", rid, "--text", "Thistle", "--all", "--project",
                  imported.folder)
     assert result.exit_code == 0 and "Restored 2" in result.output
 
@@ -234,9 +234,9 @@ def test_add_name_reaches_titles_speakers_and_memos(imported):
 
     imported.db.execute("INSERT INTO memos (coder, target, target_id, text, created_at, "
                         "updated_at) VALUES ('ana', 'transcript', 'first', ?, ?, ?)",
-                        ["Ask Zephyrine about the grant.", now(), now()])
-    imported.db.execute("UPDATE transcripts SET title = 'Zephyrine follow-up' WHERE id = 'second'")
-    add_name(imported, "Zephyrine", "ORG")
+                        ["Ask Thistle about the grant.", now(), now()])
+    imported.db.execute("UPDATE transcripts SET title = 'Thistle follow-up' WHERE id = 'second'")
+    add_name(imported, "Thistle", "ORG")
     assert imported.db.execute("SELECT text FROM memos").fetchone()[0] == \
         "Ask [ORG_1] about the grant."
     assert imported.transcript("second").title == "[ORG_1] follow-up"

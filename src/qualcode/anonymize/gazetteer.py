@@ -13,6 +13,7 @@ import re
 from dataclasses import dataclass
 from functools import cache
 
+from qualcode.anonymize.casing import ordinary_word
 from qualcode.anonymize.lexicon import common_words
 
 # Latin letters only: the Greek and Cyrillic lists would never match a Latin transcript.
@@ -25,7 +26,8 @@ _LAST = ("last_names", "last_names_male", "last_names_female", "last_romanized_n
 @dataclass(frozen=True)
 class Gazetteer:
     """Lower-case name sets. `first_names` excludes ordinary English words ("Will", "Grace"
-    are in `ambiguous_first_names` instead), so a hit in it is good evidence on its own."""
+    are in `ambiguous_first_names` instead), so a hit in it is good evidence on its own;
+    `surnames` leaves them out ("Hell", "Cash")."""
 
     first_names: frozenset[str]
     ambiguous_first_names: frozenset[str]
@@ -45,7 +47,9 @@ def gazetteer() -> Gazetteer:
             values = getattr(provider, attribute, None)
             if isinstance(values, (list, tuple, dict)):
                 target.update(v.lower() for v in values if _NAME.fullmatch(v))
-    common = common_words()
+    # Names that are ordinary words too ("Cash", "Hell", "Joy"): common in our word lists,
+    # or written in lower case far more often than with a capital.
+    common = common_words() | {w for w in first | last if ordinary_word(w)}
     return Gazetteer(
         first_names=frozenset(first - common),
         ambiguous_first_names=frozenset(first & common),

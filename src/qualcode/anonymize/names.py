@@ -31,6 +31,7 @@ from __future__ import annotations
 import re
 from dataclasses import dataclass
 
+from qualcode.anonymize.casing import name_word, ordinary_word
 from qualcode.anonymize.gazetteer import Gazetteer, gazetteer
 from qualcode.anonymize.lexicon import (
     EMPLOYERS,
@@ -306,10 +307,15 @@ class ProperNameDetector:
                           first in gaz.first_names) and not any(
                 self._ordinary(w, vocabulary, by_form=True) for w in words):
             return "PERSON", 0.7, ""
+        if ordinary_word(first):
+            return "", 0, ""  # "Hell, yeah", "Cash App": English writes them in lower case
         if initial and first not in gaz.surnames:
             return "", 0, ""
+        surname = first in gaz.surnames or first in gaz.first_names
         if text[tokens[-1].end:tokens[-1].end + 2] in _POSSESSIVES and not initial:
-            return ("PERSON" if first in gaz.surnames else "ORG"), 0.65, ""
+            return ("PERSON" if surname else "ORG"), 0.65, ""
+        if not initial and name_word(first):
+            return ("PERSON" if surname else "ORG"), 0.6, ""  # "Zuckerberg", "Airbnb"
         if first in gaz.surnames:
             return "PERSON", 0, "surname-like word"
         if _SURNAME_PREFIX.match(word):

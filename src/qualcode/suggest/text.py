@@ -1,11 +1,11 @@
 """Text normalization shared by the cold-start scorer and the learned model.
 
 Cold start runs spaCy: a trained English pipeline when one is installed, otherwise a blank
-English pipeline with lookup lemmas (from the optional `spacy-lookups-data` package) or,
-without it, no lemmatizer. A last component writes a match key into every token's `norm_`:
-the lower-cased lemma passed through `stem`, a conservative inflection stripper. Keywords and
-segments go through the same pipeline, so "experiments", "experimenting" and "experiment"
-meet on one key whichever lemmatizer is present. Nothing is ever downloaded.
+English pipeline with lookup lemmas (from the `spacy-lookups-data` package). A last component
+writes a match key into every token's `norm_`: the lower-cased lemma passed through `stem`, a
+conservative inflection stripper. Keywords and segments go through the same pipeline, so
+"experiments", "experimenting" and "experiment" meet on one key whichever lemmatizer is
+present. Nothing is ever downloaded.
 
 The learned model does not run spaCy (training must stay fast); `words` is a regular-expression
 tokenizer that keeps pseudonym labels (`[PERSON_3]`) as one token per kind.
@@ -85,10 +85,6 @@ def _trained_pipeline() -> Language | None:
 
 def _blank_pipeline() -> Language:
     nlp = spacy.blank("en")
-    try:
-        import spacy_lookups_data  # noqa: F401  (optional: lookup lemmas)
-    except ImportError:
-        return nlp
     nlp.add_pipe("lemmatizer", config={"mode": "lookup"})
     nlp.initialize()
     return nlp
@@ -107,8 +103,7 @@ def pipeline_name() -> str:
     nlp = load_nlp()
     if nlp.meta.get("name", "") != "pipeline":
         return f"{nlp.meta['lang']}_{nlp.meta['name']}"
-    return "blank English + lookup lemmas" if "lemmatizer" in nlp.pipe_names else \
-        "blank English + suffix stemming"
+    return "blank English + lookup lemmas"
 
 
 def words(text: str) -> list[str]:
