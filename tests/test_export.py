@@ -148,8 +148,8 @@ def test_csv_is_correct_under_every_text(project, said, speaker, memo, span):
     _, text = _csv(project, make_filter(project, transcript=tid))
     [header, row] = list(csv.reader(io.StringIO(text, newline="")))
     cells = dict(zip(header, row, strict=True))
-    assert _unquote(cells["excerpt"]) == said[int(cells["start"]) - len(speaker) - 2:
-                                              int(cells["end"]) - len(speaker) - 2]
+    assert cells["excerpt"] == neutralize(said[int(cells["start"]) - len(speaker) - 2:
+                                               int(cells["end"]) - len(speaker) - 2])
     assert cells["speaker"] == neutralize(speaker) and cells["attr_note"] == neutralize(memo)
     assert cells["memo"] == (neutralize(memo) if memo.strip() else "")  # blank: no memo
 
