@@ -219,6 +219,31 @@ def test_a_word_used_in_lower_case_is_not_a_name(detector):
     assert found(detector, "The Lattice approach beats any other lattice we tried.") == {}
 
 
+@pytest.mark.parametrize(("text", "expected"), [
+    # A show or venue introduced by name, though its words are ordinary.
+    ("Hello and welcome to Quiet Harbors, a show about work.", {"Quiet Harbors": "ORG"}),
+    ("Hi all, this is Slow Lanes, episode four.", {"Slow Lanes": "ORG"}),
+    ("She is the host of The Long Table on Sundays.", {"The Long Table": "ORG"}),
+    # A speaker introducing themselves; a title written out; compact initials.
+    ("Hey, I'm Brisca, and I run the lab.", {"Brisca": "PERSON"}),
+    ("I asked the doctor Okonkwo about it.", {"Okonkwo": "PERSON"}),
+    ("Our host J.P. Okonkwo asked.", {"J.P. Okonkwo": "PERSON"}),
+    # Institutions named in ordinary words.
+    ("My father was in the U.S. Army then.", {"U.S. Army": "ORG"}),
+    ("She worked at the Halden Valley Museum for years.", {"Halden Valley Museum": "ORG"}),
+    # An ordinary first name beside a person's.
+    ("When Joe Brandt and Bill first wrote to me.", {"Joe Brandt": "PERSON", "Bill": "PERSON"}),
+])
+def test_names_settled_by_the_words_around_them(detector, text, expected):
+    assert {k: kind for k, (kind, _) in found(detector, text).items()} == expected
+
+
+def test_initials_used_as_labels_in_running_text(detector):
+    text = "Let us start. KT: Good, good. VR: Yes. KT: Right, thanks."
+    assert {k: kind for k, (kind, _) in found(detector, text).items()} == {"KT": "PERSON"}
+    assert queued(detector, text) == ["VR"]  # once is not yet a label
+
+
 def test_a_name_found_once_is_replaced_everywhere_in_the_batch(detector):
     texts = ["My colleague Ines Albrecht built it.", "Albrecht liked it.",
              "Later, Ines agreed with Albrecht."]

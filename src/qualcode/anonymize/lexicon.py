@@ -70,7 +70,7 @@ interviewee speaker moderator facilitator note transcript q a
 """.split())
 
 TITLES = frozenset("""
-dr dr. prof prof. professor mr mr. mrs mrs. ms ms. mx mx. sir dame lord lady
+dr dr. doctor prof prof. professor mr mr. mrs mrs. ms ms. mx mx. sir dame lord lady
 """.split())
 
 # Words that end an organization's name ("Northwind Labs", "Halcyon Institute").
@@ -83,7 +83,8 @@ network alliance coalition collective initiative partners partnership capital ve
 holdings technologies technology systems solutions software analytics robotics ai
 research consulting consultancy studio studios hospital clinic bank press media
 fellowship fellowships programme programmes program programs scholarship scholars
-party podcast magazine journal times gazette herald tribune
+party podcast magazine journal times gazette herald tribune library museum gallery archive
+archives army navy
 """.split())
 
 # The subset of organization words that name an institution even when every other word of
@@ -93,8 +94,8 @@ party podcast magazine journal times gazette herald tribune
 INSTITUTION_WORDS = frozenset("""
 institute institution university college academy foundation fund trust society association
 council agency authority ministry commission bureau centre center alliance coalition party
-times gazette herald tribune magazine inc inc. incorporated corp corp. corporation ltd ltd.
-llc llp plc gmbh
+times gazette herald tribune magazine podcast inc inc. incorporated corp corp. corporation
+ltd ltd. llc llp plc gmbh library museum gallery archives army navy bank hospital
 """.split())
 
 # Roles that open a phrase with "of" that names a job, not an organization ("Head of
@@ -176,6 +177,13 @@ people researchers researcher someone somebody folks person engineers engineer c
 colleague scientists scientist founders founder managers manager mentors mentor students
 student friends friend professor postdoc
 """.split())
+
+# Words just before a name that say it is the speaker's own ("I'm X", "my name is X").
+SELF_INTRODUCTIONS = frozenset({("i'm",), ("i", "am"), ("name", "is"), ("i\u2019m",)})
+# Words just before a title that names a show, a podcast or a venue ("welcome to X",
+# "this is X", "host of X"): they make a name even of ordinary words with capitals.
+TITLE_BEFORE = frozenset({("welcome", "to"), ("this", "is"), ("host", "of"), ("hosts", "of"),
+                          ("episode", "of"), ("listening", "to")})
 
 # Words just before a name that say it is a place ("based in Tarnow", "moved to Lisbon").
 PLACE_BEFORE = frozenset("in near to from around outside".split())

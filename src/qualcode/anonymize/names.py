@@ -53,6 +53,8 @@ from qualcode.anonymize.lexicon import (
     PLACE_VERBS,
     PROJECT_WORDS,
     ROLE_WORDS,
+    SELF_INTRODUCTIONS,
+    TITLE_BEFORE,
     TITLES,
     common_words,
 )
@@ -68,8 +70,9 @@ from qualcode.anonymize.text import (
 from qualcode.anonymize.trie import trie_pattern
 
 _TITLE_ABBR = r"(?:Dr|Prof|Mr|Mrs|Ms|Mx)\."
-# An initial: "J." before a name, or a lone capital other than "I" and "A" ("Y Combinator").
-_INITIAL = rf"(?:[{UPPER}]\.|[B-HJ-Z])(?= [{UPPER}])"
+# Initials: "J." or "J.P." before a name, or a lone capital other than "I" and "A"
+# ("Y Combinator").
+_INITIAL = rf"(?:(?:[{UPPER}]\.)+|[B-HJ-Z])(?= [{UPPER}])"
 _TOKEN = rf"(?:{_TITLE_ABBR}|{_INITIAL}|{CAP_WORD})"
 _CONNECTOR = "|".join(re.escape(c) for c in sorted(NAME_CONNECTORS, key=len, reverse=True))
 RUN = re.compile(
@@ -145,7 +148,8 @@ class ProperNameDetector:
         Communist Party" are names though "New York" and "Chinese" alone are allowed."""
         pieces: list[list[_Token]] = [[]]
         found = list(_PIECE.finditer(run.group()))
-        whole = _institution([m.group().lower() for m in found])
+        whole = _institution([m.group().lower() for m in found]) or _names_a_title(
+            text, run.start())
         for i, m in enumerate(found):
             start, end = run.start() + m.start(), run.start() + m.end()
             word = m.group()
@@ -271,9 +275,10 @@ class ProperNameDetector:
                 return "PERSON", 0.75, ""
             # Ordinary words with capitals mid-sentence where an employer goes:
             # "I worked at Hugging Face", "Teespring and Spring".
-            if not initial and _employer_context(text, tokens[0].start, spans):
+            if not initial and (_employer_context(text, tokens[0].start, spans)
+                                or _names_a_title(text, tokens[0].start)):
                 return "ORG", 0.6, ""
-            if (len(words) == 1 and not initial and first in gaz.first_names
+            if (len(words) == 1 and not initial and self._first_name(first)
                     and _coordinated_kind(text, tokens[0].start, spans) == "PERSON"):
                 return "PERSON", 0.7, ""  # "Joe and Bill"
             return "", 0, ""
@@ -302,6 +307,9 @@ class ProperNameDetector:
         if weak_first:
             return "PERSON", 0, "first name that is also a word"
         if _ACRONYM.fullmatch(word):
+            if _initials_label(text, word, tokens[-1].end) and not self._allowed(first) and (
+                    first not in self.common):
+                return "PERSON", 0.7, ""  # "... from Everledger. LK: Good, good."
             return "ORG", 0, "acronym"
         if _speaker_label(text, tokens[0].start, tokens[-1].end,
                           first in gaz.first_names) and not any(
@@ -344,6 +352,12 @@ def _speaker_label(text: str, start: int, end: int, first_name: bool) -> bool:
     return first_name or text.count(f"\n{label}") + text.startswith(label) >= 2
 
 
+def _initials_label(text: str, word: str, end: int) -> bool:
+    """Whether an acronym of two or three capitals is a speaker's initials used as a label
+    in running text (a web page that lost the line breaks): "ST:" twice or more."""
+    return len(word) <= 3 and text[end:end + 1] == ":" and text.count(f"{word}:") >= 2
+
+
 def _employer_context(text: str, start: int, spans: list[Span]) -> bool:
     """Whether the words before `start` are where an employer's name goes ("worked at X",
     "founder of X", "Teespring and X"): strong enough to make a name of ordinary words."""
@@ -353,6 +367,18 @@ def _employer_context(text: str, start: int, spans: list[Span]) -> bool:
     return (before[-1] in ORG_WHEN_ORDINARY or tuple(before[-2:]) in ORG_BEFORE_PAIRS
             or (len(before) >= 2 and before[-1] == "of" and before[-2] in FOUNDERS)
             or _coordinated_kind(text, start, spans) == "ORG")
+
+
+def _follows(before: list[str], phrases: frozenset[tuple[str, ...]]) -> bool:
+    """Whether the words before a name end with one of `phrases`."""
+    return any(tuple(before[-len(p):]) == p for p in phrases)
+
+
+def _names_a_title(text: str, start: int) -> bool:
+    """Whether the words before `start` introduce the title of a show or a venue ("welcome to
+    X", "this is X", "host of X"), which may be made of ordinary words ("Breaking Banks")."""
+    return not starts_sentence(text, start) and _follows(_words_before(text, start),
+                                                         TITLE_BEFORE)
 
 
 def _institution(lowers: list[str]) -> bool:
@@ -411,7 +437,8 @@ def _cue(before: list[str], after: list[str], text: str, end: int) -> str:
             return "PERSON"
     described = after[1] if len(after) == 2 and after[0] in ("a", "an") else ""
     if (last in PERSON_BEFORE or (after and after[0] in PERSON_AFTER)
-            or after[:2] == ["and", "i"] or described in PERSON_NOUNS):
+            or after[:2] == ["and", "i"] or described in PERSON_NOUNS
+            or _follows(before, SELF_INTRODUCTIONS)):
         return "PERSON"
     if len(before) >= 2 and before[-2] in PLACE_VERBS and last in PLACE_BEFORE:
         return "PLACE"
