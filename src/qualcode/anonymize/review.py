@@ -130,25 +130,26 @@ def originals(key_path: Path) -> dict[str, list[str]]:
 
 def confirm(project: Project, replacement_ids: Iterable[int]) -> int:
     """Mark replacements as confirmed by the reviewer; returns how many changed."""
-    ids = list(replacement_ids)
-    with project.transaction() as db:
-        _require(db, "replacements", ids)
-        changed = db.execute(
-            f"UPDATE replacements SET status = 'confirmed' WHERE id IN ({_marks(ids)}) "
-            "AND status = 'applied'", ids).rowcount
-        project.log("anonymize.confirm", {"replacements": ids})
-    return changed
+    return _mark(project, "replacements", replacement_ids, "applied", "confirmed",
+                 "anonymize.confirm", "replacements")
 
 
 def keep(project: Project, candidate_ids: Iterable[int]) -> int:
     """Mark candidates as reviewed and kept (not names); returns how many changed."""
-    ids = list(candidate_ids)
+    return _mark(project, "anonymization_candidates", candidate_ids, "open", "kept",
+                 "anonymize.keep", "candidates")
+
+
+def _mark(project: Project, table: str, row_ids: Iterable[int], old: str, new: str,
+          event: str, key: str) -> int:
+    """Move rows of `table` from status `old` to `new` in one transaction, and log it."""
+    ids = list(row_ids)
     with project.transaction() as db:
-        _require(db, "anonymization_candidates", ids)
+        _require(db, table, ids)
         changed = db.execute(
-            f"UPDATE anonymization_candidates SET status = 'kept' WHERE id IN ({_marks(ids)}) "
-            "AND status = 'open'", ids).rowcount
-        project.log("anonymize.keep", {"candidates": ids})
+            f"UPDATE {table} SET status = ? WHERE id IN ({_marks(ids)}) AND status = ?",
+            [new, *ids, old]).rowcount
+        project.log(event, {key: ids})
     return changed
 
 
