@@ -262,16 +262,22 @@ open source
 
 @cache
 def geography() -> frozenset[str]:
-    """Country and US-state names (lower case) from Faker's English address data.
+    """Country and US-state names (lower case) from Faker's English address data, and
+    continents and the regions larger than a country.
 
-    Countries and states stay in the text: too coarse to identify anyone, and often what a
-    passage is about. A city or a street is not in here and is treated as a name.
+    They stay in the text: too coarse to identify anyone, and often what a passage is about.
+    A city or a street is not in here and is treated as a name.
     """
     from faker.providers.address.en_US import Provider as Address
 
     names = {name.split(" (")[0].lower() for name in (*Address.countries, *Address.states)}
     names |= {"usa", "us", "uk", "eu", "uae", "un", "britain", "england", "scotland", "wales",
               "korea", "holland"}
+    names |= {"africa", "asia", "europe", "oceania", "america", "americas", "north america",
+              "south america", "latin america", "central america", "asia pacific", "apac",
+              "emea", "scandinavia", "southeast asia", "east asia", "south asia",
+              "sub-saharan africa", "west africa", "east africa", "the balkans", "balkans",
+              "caribbean", "the caribbean", "middle east", "global south", "global north"}
     return frozenset(names)
 
 

@@ -20,6 +20,10 @@ candidate. The rules that settle it, in order:
   organization. A name coordinated with a settled one ("Ines and X", "Zentrova, X") shares
   its kind; a possessive ("X's team") makes a name; a capital inside a word ("DeepWidget")
   makes an organization, a Mc/Mac/O' prefix a person;
+- a show's title where a title goes ("welcome to X", "episode 12 of X", "a podcast called
+  X", "the X podcast") is an organization, whole, with its small words ("Teaching in Higher
+  Ed"), and an institution of two things keeps both ("Center for Security and Emerging
+  Technology");
 - several capitalized words that nothing else settles make an organization, with a low
   confidence;
 - an acronym or a rare capitalized word that nothing settles becomes a review candidate
@@ -86,6 +90,33 @@ _ACRONYM = re.compile(rf"[{UPPER}]{{2,}}s?")
 _POSSESSIVES = ("'s", "\u2019s")
 _SURNAME_PREFIX = re.compile(rf"(?:Mc|Mac|O[{APOSTROPHES}])[{UPPER}][{LOWER}]")
 
+# A show's title: capitalized words with the short words that titles leave in lower case
+# between them ("Teaching in Higher Ed", "In Defense of Plants").
+_TITLE_SMALL = "of|in|the|to|and|for|a|an|on|with|at|from|by|or|is|&"
+_TITLE = rf"{CAP_WORD}(?:(?: (?:{_TITLE_SMALL}))* {CAP_WORD})*"
+_TITLE_CUE = "|".join(sorted((r"\s+".join(p) for p in TITLE_BEFORE), key=len, reverse=True))
+# Where a show's title goes: after a cue ("welcome to X", "episode 405 of the X", "a podcast
+# called X"), before "podcast" ("the X podcast"), and, in lower case, between "welcome to
+# the" and "podcast" ("welcome to the ladybug podcast").
+_CUED_SHOW = re.compile(
+    rf"(?i:\b(?:{_TITLE_CUE}|welcome\s+back\s+to|episode\s+(?:number\s+)?\d+\s+of"
+    rf"|(?:podcast|show)\s+(?:called|named))(?:\s+(?:the|this\s+episode\s+of(?:\s+the)?))?\s+)"
+    rf"({_TITLE})(?![\w@])")
+_NAMED_SHOW = re.compile(rf"(?<![\w{APOSTROPHES}.-])({_TITLE})(?= podcast\b)")
+_LOWER_SHOW = re.compile(
+    rf"(?i:\bwelcome\s+(?:back\s+)?to\s+the\s+)([{LOWER}]+(?: [{LOWER}]+){{0,2}})"
+    rf"(?= podcast\b)")
+_SHOW_CUES = ("welcome", "this is", "host", "episode", "listening to", "called", "named")
+# An institution named "of" or "for" two things ("Center for Security and Emerging
+# Technology", "Department of Health and Human Services"): the run stops at "and", the name
+# does not.
+_HEADS = "|".join(sorted(w.capitalize() for w in ORG_HEADS & (INSTITUTION_WORDS | {"department"})))
+_NAME_WORDS = rf"{CAP_WORD}(?: {CAP_WORD})*"
+_JOINED = re.compile(rf"\b(?:{_HEADS}) (?:of|for) (?:the )?{_NAME_WORDS}(?:,? and {_NAME_WORDS})+")
+# Words that describe a podcast rather than name it ("welcome to the weekly podcast").
+_SHOW_WORDS = frozenset("new weekly daily monthly official latest first last next best our my "
+                        "your this".split())
+
 
 @dataclass(frozen=True, slots=True)
 class _Token:
@@ -129,7 +160,39 @@ class ProperNameDetector:
                 continue
             for tokens in self._pieces(text, run, covered, phrases):
                 self._settle(text, tokens, vocabulary, spans, candidates, dropping=False)
+        if " and " in text and spans:
+            _join_institutions(text, spans)
+        if "podcast" in lowered or any(cue in lowered for cue in _SHOW_CUES):
+            self._shows(text, lowered, covered, spans, candidates)
         return spans, candidates
+
+    def _shows(self, text: str, lowered: str, covered: Coverage, spans: list[Span],
+               candidates: list[Candidate]) -> None:
+        """Titles of shows and podcasts where a title goes, as organizations: whole, though
+        their words are ordinary or in lower case, in place of the pieces the runs gave. A
+        person's name there stays a person ("welcome to the Tavrin Nash podcast"), unless
+        only guessed from a surname-like word ("the My Climate Journey podcast"), and so does
+        a longer name that the title is part of."""
+        found = [m.span(1) for m in _CUED_SHOW.finditer(text)]
+        if "podcast" in lowered:
+            found += [m.span(1) for m in _NAMED_SHOW.finditer(text)]
+            found += [m.span(1) for m in _LOWER_SHOW.finditer(text)
+                      if not any(w in self.common or w in _SHOW_WORDS
+                                 for w in m.group(1).split())]
+        for start, end in found:
+            title = text[start:end]
+            words = [w.lower() for w in title.split() if w[:1].isupper()]
+            if covered.hits(start, end) or (words and all(
+                    self._allowed(w) or self._phrases.fullmatch(title) for w in words)) or (
+                    starts_sentence(text, start) and all(w in self.common for w in words)):
+                continue
+            overlapping = [s for s in spans if s.start < end and start < s.end]
+            if any(s.start < start or s.end > end or (s.kind == "PERSON" and s.confidence >= 0.8)
+                   for s in overlapping):
+                continue  # part of a longer name ("Y Combinator"), or a person's
+            spans[:] = [s for s in spans if not (s.start < end and start < s.end)]
+            candidates[:] = [c for c in candidates if not (c.start < end and start < c.end)]
+            spans.append(Span(start, end, "ORG", "proper_name", 0.75, normalize(title)))
 
     def _as_organization(self, text: str, run: re.Match, spans: list[Span]) -> bool:
         """Whether a service the allow-list keeps as a tool ("a Zoom call") is named as
@@ -333,6 +396,19 @@ class ProperNameDetector:
         return "PERSON", 0, "rare capitalized word"
 
 
+def _join_institutions(text: str, spans: list[Span]) -> None:
+    """Extend an organization found up to "and" over the rest of its name (see _JOINED),
+    when what follows "and" is made of ordinary words: not "University of Halden and Tobias"."""
+    for m in _JOINED.finditer(text):
+        head = [s for s in spans if s.kind == "ORG" and s.start <= m.start() < s.end < m.end()]
+        joined = re.split(r",? and ", text[head[0].end:m.end()])[1:] if head else []
+        if joined and all(ordinary_word(w.lower()) for part in joined for w in part.split()):
+            start = head[0].start
+            spans[:] = [s for s in spans if not (s.start < m.end() and start < s.end)]
+            spans.append(Span(start, m.end(), "ORG", "proper_name", head[0].confidence,
+                              normalize(text[start:m.end()])))
+
+
 def _singular(word: str) -> str | None:
     """The singular of a regular English plural ("processes", "teams"), or None."""
     if word.endswith("es") and word[:-2].endswith(("s", "x", "z", "ch", "sh")):
@@ -360,13 +436,14 @@ def _initials_label(text: str, word: str, end: int) -> bool:
 
 def _employer_context(text: str, start: int, spans: list[Span]) -> bool:
     """Whether the words before `start` are where an employer's name goes ("worked at X",
-    "founder of X", "Teespring and X"): strong enough to make a name of ordinary words."""
+    "founder of X", "Teespring and X"): strong enough to make a name of ordinary words. A
+    comma alone is not ("on Apple, Thanks so much")."""
     before = _words_before(text, start)
     if not before:
         return False
     return (before[-1] in ORG_WHEN_ORDINARY or tuple(before[-2:]) in ORG_BEFORE_PAIRS
             or (len(before) >= 2 and before[-1] == "of" and before[-2] in FOUNDERS)
-            or _coordinated_kind(text, start, spans) == "ORG")
+            or _coordinated_kind(text, start, spans, comma=False) == "ORG")
 
 
 def _follows(before: list[str], phrases: frozenset[tuple[str, ...]]) -> bool:
@@ -450,12 +527,14 @@ def _cue(before: list[str], after: list[str], text: str, end: int) -> str:
     return ""
 
 
-def _coordinated_kind(text: str, start: int, spans: list[Span]) -> str:
-    """The kind of a name just before, joined by "and", "or" or "&" ("Ines and X")."""
+def _coordinated_kind(text: str, start: int, spans: list[Span], comma: bool = True) -> str:
+    """The kind of a name just before, joined by "and", "or" or "&" ("Ines and X"), or
+    (`comma`) by a comma alone ("Zentrova, X")."""
     if not spans:
         return ""
     previous = spans[-1]
     between = text[previous.end:start]
-    if re.fullmatch(r"(?:['\u2019]s)?(?:,? (?:and|or|&) |, )", between):
+    if re.fullmatch(r"(?:['\u2019]s)?(?:,? (?:and|or|&) |, )" if comma else
+                    r"(?:['\u2019]s)?,? (?:and|or|&) ", between):
         return previous.kind
     return ""
