@@ -6,6 +6,7 @@ import pytest
 
 from qualcode.anonymize import Detector, Roster, RosterEntry, load_roster
 from qualcode.anonymize.patterns import find_patterns
+from qualcode.anonymize.text import unwrap
 from qualcode.anonymize.trie import trie_pattern
 
 ROSTER = Roster([
@@ -159,6 +160,8 @@ def test_unknown_names(detector, text, name, kind):
     # ordinary words with capitals where an employer goes
     ("Before that I worked at Happy Door for two years.", "Happy Door"),
     ("I was working for Green Field back then.", "Green Field"),
+    ("The startup was acquired by Open Door two years ago.", "Open Door"),
+    ("This episode is brought to you by Quiet Lantern.", "Quiet Lantern"),
     # an institution named in ordinary words, or around an allowed word
     ("She moved to the Center for Open Minds in the spring.", "Center for Open Minds"),
     ("He wrote for the New York Gazette for years.", "New York Gazette"),
@@ -260,6 +263,24 @@ def test_names_settled_by_the_words_around_them(detector, text, expected):
     assert kinds(detector, text) == expected
 
 
+def test_a_name_broken_across_a_wrapped_line_is_one_name(detector):
+    text = ("I had started a degree in history at the Technical\n"
+            "University of Halden two years before, and then I met my colleague Ines\n"
+            "Albrecht there.\n")
+    assert kinds(detector, text) == {"Technical\nUniversity of Halden": "ORG",
+                                     "Ines\nAlbrecht": "PERSON"}
+
+
+def test_unwrapping_keeps_breaks_before_blocks_and_after_short_lines():
+    text = ("A long line of a wrapped paragraph that runs on to the\n"
+            "next line here.\n"
+            "Tobi: a label opens its own line, and so does a list item\n"
+            "- like this one\n"
+            "Short heading\n"
+            "Text.")
+    assert unwrap(text) == text.replace("the\nnext", "the next")
+
+
 def test_initials_used_as_labels_in_running_text(detector):
     text = "Let us start. KT: Good, good. VR: Yes. KT: Right, thanks."
     assert kinds(detector, text) == {"KT": "PERSON"}
@@ -273,6 +294,22 @@ def test_a_name_found_once_is_replaced_everywhere_in_the_batch(detector):
     assert [[t[s.start:s.end] for s in d.spans] for t, d in zip(texts, detections, strict=True)] \
         == [["Ines Albrecht"], ["Albrecht"], ["Ines", "Albrecht"]]
     assert {s.entity for d in detections for s in d.spans} == {"ines albrecht"}
+
+
+def test_a_first_name_that_is_a_word_is_the_person_only_in_mid_sentence(detector):
+    texts = ["I joined Bill Thornquist's lab in 2018.",
+             "Later, in Bill's lab, we wrote it. Bill me for the coffee."]
+    detections = detector.detect_all(texts)
+    assert [[t[s.start:s.end] for s in d.spans] for t, d in zip(texts, detections, strict=True)] \
+        == [["Bill Thornquist"], ["Bill"]]
+    assert detections[1].spans[0].start == texts[1].index("Bill's")
+
+
+def test_a_persons_initials_used_as_a_label_are_that_person(detector):
+    texts = ["An oral history of Tavrin Nash (TN), by Ines Albrecht.", "IA: Welcome. TN: Thanks."]
+    detections = detector.detect_all(texts)
+    assert [(texts[1][s.start:s.end], s.entity) for s in detections[1].spans] == [
+        ("IA", "ines albrecht"), ("TN", "tavrin nash")]
 
 
 def test_recurring_rare_capitalized_word_is_replaced(detector):

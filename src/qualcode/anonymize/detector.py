@@ -27,7 +27,7 @@ from qualcode.anonymize.names import RUN, ProperNameDetector
 from qualcode.anonymize.patterns import find_patterns
 from qualcode.anonymize.roster import Roster, RosterEntry, RosterMatcher
 from qualcode.anonymize.spans import Candidate, Coverage, Span, resolve
-from qualcode.anonymize.text import lowercase_vocabulary, normalize, starts_sentence
+from qualcode.anonymize.text import lowercase_vocabulary, normalize, starts_sentence, unwrap
 
 DETECTORS = ("roster", "fuzzy", "pattern", "proper_name", "ner")
 
@@ -73,6 +73,7 @@ class Detector:
         """Detection in a batch of texts, with names found in one replaced in all. `names`
         are more people's names to find, with their first names and surnames alone (the
         speakers of a transcript)."""
+        texts = [unwrap(text) for text in texts]
         patterns = [find_patterns(text) if "pattern" in self.enabled else [] for text in texts]
         vocabulary = lowercase_vocabulary(
             _blank(t, p) for t, p in zip(texts, patterns, strict=True))
@@ -180,13 +181,21 @@ class _NameTable:
         common = common_words()
         forms: dict[str, tuple[str, str, float]] = {}  # written form -> (entity, kind, conf)
         parts: dict[str, set[tuple[str, str]]] = {}
+        # Parts of a person's name that are ordinary words too ("Bill" of "Bill Noble").
+        loose: dict[str, set[tuple[str, str]]] = {}
+        labels = {m.group(1) for text in texts for m in _INITIALS_LABEL.finditer(text)}
         for text, detection in zip(texts, detections, strict=True):
             for span in detection.spans:
+                written = text[span.start:span.end]
+                words = written.split()
+                sure_person = span.kind == "PERSON" and span.confidence >= 0.8 and (
+                    len(words) <= 3 and not any(w.lower() in NAME_CONNECTORS for w in words))
+                if sure_person and (initials := _initials(words)) in labels and (
+                        initials.lower() not in allow and initials.lower() not in common):
+                    parts.setdefault(initials, set()).add((span.entity, span.kind))
                 if span.detector not in ("proper_name", "ner", "fuzzy"):
                     continue
-                written = text[span.start:span.end]
                 forms.setdefault(written, (span.entity, span.kind, 0.8))
-                words = written.split()
                 if span.kind == "PERSON" and len(words) >= 2 or span.confidence <= 0.6:
                     pieces = [words[0], words[-1]]  # a guessed kind: its words may be names
                 elif span.kind in ("ORG", "PROJECT") and len(words) >= 2:
@@ -198,8 +207,12 @@ class _NameTable:
                     pieces = []
                 for piece in pieces:
                     lower = piece.lower()
-                    if len(piece) >= 3 and lower not in common and lower not in vocabulary:
+                    if len(piece) < 3:
+                        continue
+                    if lower not in common and lower not in vocabulary:
                         parts.setdefault(piece, set()).add((span.entity, span.kind))
+                    elif sure_person:
+                        loose.setdefault(piece, set()).add((span.entity, span.kind))
                 acronym = _initials(words) if span.kind in ("ORG", "PROJECT") else ""
                 if len(acronym) >= 2 and acronym.lower() not in allow and (
                         acronym.lower() not in common):
@@ -208,6 +221,13 @@ class _NameTable:
             if piece not in forms or forms[piece][0] == normalize(piece):
                 entity, kind = sorted(owners)[0]
                 forms[piece] = (entity, kind, 0.75 if len(owners) == 1 else 0.5)
+        # An ordinary word is that person's name only where its capital means something, in
+        # mid-sentence, and only when one person has it ("in Bill's lab", not "Bill me").
+        self.mid_sentence = {piece for piece, owners in loose.items()
+                             if piece not in forms and len(owners) == 1}
+        for piece in self.mid_sentence:
+            entity, kind = next(iter(loose[piece]))
+            forms[piece] = (entity, kind, 0.75)
         self.forms = forms
         self._lookup = {v: f for f in forms for v in (f, f.upper())}
         self._longest = max((len(f.split()) for f in forms), default=0)
@@ -227,9 +247,17 @@ class _NameTable:
             return []
         spans = []
         for start, end in _word_ngrams(runs, covered, self._longest, self._lookup):
-            entity, kind, confidence = self.forms[self._lookup[text[start:end]]]
+            form = self._lookup[text[start:end]]
+            if form in self.mid_sentence and starts_sentence(text, start):
+                continue
+            entity, kind, confidence = self.forms[form]
             spans.append(Span(start, end, kind, "proper_name", confidence, entity))
         return spans
+
+
+# A person's initials as the label of what they say ("VG: Good morning") or beside their
+# name ("Victor Geminiani (VG)").
+_INITIALS_LABEL = re.compile(r"(?<![\w(])\(?([A-Z]{2,3})(?::|\))")
 
 
 def _initials(words: list[str]) -> str:

@@ -155,10 +155,13 @@ FOUNDERS = ROLE_WORDS | frozenset("""
 founder founders cofounder co-founder cofounders co-founders ceo cto coo cfo employee employees
 staff alumnus alumni partner partners
 """.split())
-# Two words just before a name that say it is an organization ("work for X").
+# Two words just before a name that say it is an organization ("work for X", "acquired by
+# X", "brought to you by X").
 ORG_BEFORE_PAIRS = frozenset({
     ("work", "for"), ("works", "for"), ("worked", "for"), ("working", "for"),
     ("funded", "by"), ("grant", "from"), ("money", "from"), ("hired", "by"),
+    ("acquired", "by"), ("bought", "by"), ("backed", "by"), ("sponsored", "by"),
+    ("produced", "by"), ("owned", "by"), ("run", "by"), ("supported", "by"), ("you", "by"),
 })
 # Words just after a name that say it is an organization ("the Veridian team", "Veridian
 # employees").

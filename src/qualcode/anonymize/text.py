@@ -63,3 +63,30 @@ def lowercase_vocabulary(texts) -> set[str]:
 
 
 _LOWER_WORD = re.compile(rf"(?<![\w{APOSTROPHES}])[{LOWER}][{LOWER}]+(?![\w{APOSTROPHES}])")
+
+
+# A line that opens with markup, a number or a timestamp, or with a speaker's label.
+_LINE_OPENS_BLOCK = re.compile(
+    r"[\s*#>|\-\u2022\u2013\u2014\[\d]|[^\s:]{1,25}(?: [^\s:]{1,25}){0,3}:\s")
+_WRAPPED_LINE = 40  # a line at least this long that runs on is part of a wrapped paragraph
+
+
+def unwrap(text: str) -> str:
+    """`text` with the line breaks of hard-wrapped paragraphs turned into spaces, so that a
+    name broken across lines ("the Technical\\nUniversity of Munich") reads as one. The length
+    is unchanged, so positions in the result are positions in `text`. A break stays where the
+    next line opens a block (a list item, a heading, a timestamp, a speaker's label) or where
+    the line before is short (a heading, a label on its own line)."""
+    if "\n" not in text:
+        return text
+    chars = list(text)
+    line_start = 0
+    for i, char in enumerate(text):
+        if char != "\n":
+            continue
+        line = text[line_start:i]
+        line_start = i + 1
+        if (len(line) >= _WRAPPED_LINE and not line.lstrip().startswith(("#", "|"))
+                and i + 1 < len(text) and not _LINE_OPENS_BLOCK.match(text, i + 1)):
+            chars[i] = " "
+    return "".join(chars)
