@@ -161,6 +161,7 @@ def test_unknown_names(detector, text, name, kind):
     ("Before that I worked at Happy Door for two years.", "Happy Door"),
     ("I was working for Green Field back then.", "Green Field"),
     ("The startup was acquired by Open Door two years ago.", "Open Door"),
+    ("It is the venture arm of Green Field these days.", "Green Field"),
     ("This episode is brought to you by Quiet Lantern.", "Quiet Lantern"),
     # an institution named in ordinary words, or around an allowed word
     ("She moved to the Center for Open Minds in the spring.", "Center for Open Minds"),

@@ -150,10 +150,12 @@ wikipedia arxiv overleaf docker colab
 # The words of ORG_BEFORE that say so even of ordinary words with capitals ("at Hugging
 # Face"); "from" and "via" do not ("a lesson from Experience").
 ORG_WHEN_ORDINARY = ORG_BEFORE - {"from", "via", "acquired"}
-# Before "of", words that make the next name an organization ("founder of X", "CTO of X").
+# Before "of", words that make the next name an organization ("founder of X", "CTO of X",
+# "a subsidiary of X").
 FOUNDERS = ROLE_WORDS | frozenset("""
 founder founders cofounder co-founder cofounders co-founders ceo cto coo cfo employee employees
-staff alumnus alumni partner partners
+staff alumnus alumni partner partners subsidiary subsidiaries arm division spinout spin-off
+affiliate
 """.split())
 # Two words just before a name that say it is an organization ("work for X", "acquired by
 # X", "brought to you by X").
