@@ -257,6 +257,11 @@ def test_a_word_used_in_lower_case_is_not_a_name(detector):
      {"Center for Quiet and Emerging Technology": "ORG"}),
     ("I studied at the University of Halden and Tobias went elsewhere.",
      {"University of Halden": "ORG", "Tobias": "PERSON"}),
+    ("He has a degree from the Halden College of the Arts.", {"Halden College of the Arts": "ORG"}),
+    ("I met Ines of the Halden team there.", {"Ines": "PERSON", "Halden": "ORG"}),
+    # A brand with one capital at the end; not an acronym with small letters inside.
+    ("She is the CTO at RocketX now.", {"RocketX": "ORG"}),
+    ("A SaaS startup in the IoT space ran a BoF session.", {}),
     ("I worked at Quillfeather, Thanks so much!", {"Quillfeather": "ORG"}),
     ("He has been based in Asia Pacific, then in Latin America.", {}),
 ])

@@ -78,7 +78,9 @@ _TITLE_ABBR = r"(?:Dr|Prof|Mr|Mrs|Ms|Mx)\."
 # ("Y Combinator").
 _INITIAL = rf"(?:(?:[{UPPER}]\.)+|[B-HJ-Z])(?= [{UPPER}])"
 _TOKEN = rf"(?:{_TITLE_ABBR}|{_INITIAL}|{CAP_WORD})"
-_CONNECTOR = "|".join(re.escape(c) for c in sorted(NAME_CONNECTORS, key=len, reverse=True))
+# "the" joins only after "of", "for" or "&" ("College of the Arts").
+_CONNECTOR = "(?:of|for|&) the|" + "|".join(
+    re.escape(c) for c in sorted(NAME_CONNECTORS, key=len, reverse=True))
 RUN = re.compile(
     rf"(?<![\w{APOSTROPHES}@.])(?<![{UPPER}{LOWER}]-)"  # not after "ex-", but after "---"
     rf"{_TOKEN}(?:(?: (?:{_CONNECTOR}) | ){_TOKEN})*(?![\w@])"
@@ -206,9 +208,10 @@ class ProperNameDetector:
 
     def _pieces(self, text: str, run: re.Match, covered: Coverage, phrases: Coverage
                 ) -> list[list[_Token]]:
-        """The run cut at claimed text and at allowed words and phrases, trimmed of
-        connectors. An institution's name stays whole: "New York Times" and "Chinese
-        Communist Party" are names though "New York" and "Chinese" alone are allowed."""
+        """The run cut at claimed text, at allowed words and phrases and at "of the" after
+        a first name ("Ines of the Halden team"), trimmed of connectors. An institution's
+        name stays whole: "New York Times", "Chinese Communist Party" and "College of the
+        Arts" are names though "New York" and "Chinese" alone are allowed."""
         pieces: list[list[_Token]] = [[]]
         found = list(_PIECE.finditer(run.group()))
         whole = _institution([m.group().lower() for m in found]) or _names_a_title(
@@ -217,8 +220,10 @@ class ProperNameDetector:
             start, end = run.start() + m.start(), run.start() + m.end()
             word = m.group()
             lower = word.lower()
-            token = _Token(start, end, word, lower, lower in NAME_CONNECTORS)
-            if covered.hits(start, end) or not whole and (phrases.hits(start, end) or (
+            token = _Token(start, end, word, lower, lower in NAME_CONNECTORS or word == "the")
+            if covered.hits(start, end) or not whole and (
+                    word == "the" and self._first_name(found[i - 2].group().lower())
+                    or phrases.hits(start, end) or (
                     not token.connector and self._allowed(lower) and not (
                         self._first_name(lower) and i + 1 < len(found)
                         and not self._allowed(found[i + 1].group().lower()))

@@ -22,11 +22,12 @@ LOWER = _char_class(str.islower)
 APOSTROPHES = "'\u2019"
 
 # A capitalized word: Title-case (with inner hyphens or apostrophes: Jean-Luc, O'Neill),
-# CamelCase (McAllister, DeepWidget, WidgetAI) or an acronym of two or more capitals (NWL, NGOs).
+# CamelCase (McAllister, DeepWidget, WidgetAI, RocketX; not SaaS or IoT) or an acronym of
+# two or more capitals (NWL, NGOs).
 CAP_WORD = (
     rf"(?:(?:[{UPPER}][{APOSTROPHES}])?[{UPPER}][{LOWER}]+"
     rf"(?:-[{UPPER}]?[{LOWER}]+|[{APOSTROPHES}][{UPPER}][{LOWER}]+|[{UPPER}][{LOWER}]+)*"
-    rf"(?:[{UPPER}]{{2,}}(?![{LOWER}]))?"
+    rf"(?:[{UPPER}]{{2,}}(?![{LOWER}])|(?<=[{LOWER}]{{3}})[{UPPER}](?![{UPPER}{LOWER}]))?"
     rf"|[{UPPER}]{{2,}}(?:s\b)?)"
 )
 
