@@ -80,14 +80,15 @@ def unwrap(text: str) -> str:
     the line before is short (a heading, a label on its own line)."""
     if "\n" not in text:
         return text
-    chars = list(text)
-    line_start = 0
-    for i, char in enumerate(text):
-        if char != "\n":
-            continue
-        line = text[line_start:i]
-        line_start = i + 1
-        if (len(line) >= _WRAPPED_LINE and not line.lstrip().startswith(("#", "|"))
+    pieces, line_start = [], 0
+    i = text.find("\n")
+    while i >= 0:
+        if (i - line_start >= _WRAPPED_LINE and text[line_start] not in "#|"
                 and i + 1 < len(text) and not _LINE_OPENS_BLOCK.match(text, i + 1)):
-            chars[i] = " "
-    return "".join(chars)
+            pieces.append(f"{text[line_start:i]} ")
+        else:
+            pieces.append(text[line_start:i + 1])
+        line_start = i + 1
+        i = text.find("\n", line_start)
+    pieces.append(text[line_start:])
+    return "".join(pieces)
