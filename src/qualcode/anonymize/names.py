@@ -184,15 +184,15 @@ class ProperNameDetector:
         for start, end in found:
             title = text[start:end]
             words = [w.lower() for w in title.split() if w[:1].isupper()]
-            if covered.hits(start, end) or (words and all(
-                    self._allowed(w) or self._phrases.fullmatch(title) for w in words)) or (
+            if covered.hits(start, end) or self._phrases.fullmatch(title) or (
+                    words and all(self._allowed(w) for w in words)) or (
                     starts_sentence(text, start) and all(w in self.common for w in words)):
                 continue
             overlapping = [s for s in spans if s.start < end and start < s.end]
             if any(s.start < start or s.end > end or (s.kind == "PERSON" and s.confidence >= 0.8)
                    for s in overlapping):
                 continue  # part of a longer name ("Y Combinator"), or a person's
-            spans[:] = [s for s in spans if not (s.start < end and start < s.end)]
+            spans[:] = [s for s in spans if s not in overlapping]
             candidates[:] = [c for c in candidates if not (c.start < end and start < c.end)]
             spans.append(Span(start, end, "ORG", "proper_name", 0.75, normalize(title)))
 
