@@ -167,6 +167,9 @@ def test_unknown_names(detector, text, name, kind):
     ("She moved to the Center for Open Minds in the spring.", "Center for Open Minds"),
     ("He wrote for the New York Gazette for years.", "New York Gazette"),
     ("Members of the Chinese Harvest Party disagreed.", "Chinese Harvest Party"),
+    ("The Center for Open Minds. That is where I was.", "Center for Open Minds"),
+    ("The Daily Tribune ran the story.", "Daily Tribune"),
+    ("She is a researcher at the Ethics of AI Program now.", "Ethics of AI Program"),
     # the second of two, or of a list, shares the kind of the first
     ("She was VP at Zentrova and Spring as well.", "Spring"),
     ("Ex Zentrova, Square, Quillfeather, KVQ.", "KVQ"),
@@ -300,6 +303,14 @@ def test_a_name_found_once_is_replaced_everywhere_in_the_batch(detector):
     assert [[t[s.start:s.end] for s in d.spans] for t, d in zip(texts, detections, strict=True)] \
         == [["Ines Albrecht"], ["Albrecht"], ["Ines", "Albrecht"]]
     assert {s.entity for d in detections for s in d.spans} == {"ines albrecht"}
+
+
+def test_a_longer_name_found_elsewhere_replaces_a_shorter_guess(detector):
+    texts = ["### Green Change & Open Minds Center\n\nIt was a good year.",
+             "I had a fellowship through the Green Change & Open Minds Center, back then."]
+    detections = detector.detect_all(texts)
+    assert [[t[s.start:s.end] for s in d.spans] for t, d in zip(texts, detections, strict=True)] \
+        == [["Green Change & Open Minds Center"], ["Green Change & Open Minds Center"]]
 
 
 def test_a_first_name_that_is_a_word_is_the_person_only_in_mid_sentence(detector):

@@ -87,7 +87,10 @@ class Detector:
         results = []
         for text, detection, text_runs in zip(texts, first, runs, strict=True):
             linked = [table.link(text, s) for s in detection.spans]
-            spans = resolve(linked + table.find(text, Coverage(linked), text_runs))
+            # A known longer form may take over a shorter guess ("Sustainability Center"
+            # in a heading, where the text names the "Global Change & Sustainability Center").
+            sure = Coverage([s for s in linked if s.detector != "proper_name"])
+            spans = resolve(linked + table.find(text, sure, text_runs))
             results.append(Detection(_merge(text, spans), _open(detection.candidates, spans)))
         return results
 

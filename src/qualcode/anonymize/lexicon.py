@@ -69,6 +69,11 @@ great cool thanks thank hi hello hey bye alright interviewer participant respond
 interviewee speaker moderator facilitator note transcript q a
 """.split())
 
+# Words that open a sentence without being part of the name that follows ("So the ...").
+SMALL_WORDS = FUNCTION_WORDS | DISCOURSE | frozenset("""
+the a an and but or so then now also and yet if when while because since after before
+""".split())
+
 TITLES = frozenset("""
 dr dr. doctor prof prof. professor mr mr. mrs mrs. ms ms. mx mx. sir dame lord lady
 """.split())
@@ -94,7 +99,7 @@ archives army navy
 INSTITUTION_WORDS = frozenset("""
 institute institution university college academy foundation fund trust society association
 council agency authority ministry commission bureau centre center alliance coalition party
-times gazette herald tribune magazine podcast inc inc. incorporated corp corp. corporation
+times gazette herald tribune magazine journal podcast inc inc. incorporated corp corp. corporation
 ltd ltd. llc llp plc gmbh library museum gallery archives army navy bank hospital
 """.split())
 

@@ -58,6 +58,7 @@ from qualcode.anonymize.lexicon import (
     PROJECT_WORDS,
     ROLE_WORDS,
     SELF_INTRODUCTIONS,
+    SMALL_WORDS,
     TITLE_BEFORE,
     TITLES,
     common_words,
@@ -211,11 +212,15 @@ class ProperNameDetector:
         """The run cut at claimed text, at allowed words and phrases and at "of the" after
         a first name ("Ines of the Halden team"), trimmed of connectors. An institution's
         name stays whole: "New York Times", "Chinese Communist Party" and "College of the
-        Arts" are names though "New York" and "Chinese" alone are allowed."""
+        Arts" are names though "New York" and "Chinese" alone are allowed; so does an
+        organization's where an employer goes ("a researcher at the Governance of AI
+        Program")."""
         pieces: list[list[_Token]] = [[]]
         found = list(_PIECE.finditer(run.group()))
-        whole = _institution([m.group().lower() for m in found]) or _names_a_title(
-            text, run.start())
+        lowers = [m.group().lower() for m in found]
+        whole = _institution(lowers) or _names_a_title(text, run.start()) or (
+            len(lowers) > 1 and lowers[-1] in ORG_SUFFIXES
+            and _employer_context(text, run.start(), []))
         for i, m in enumerate(found):
             start, end = run.start() + m.start(), run.start() + m.end()
             word = m.group()
@@ -275,10 +280,12 @@ class ProperNameDetector:
     def _settle(self, text: str, tokens: list[_Token], vocabulary: set[str],
                 spans: list[Span], candidates: list[Candidate], dropping: bool) -> None:
         """Classify one piece; a sentence's ordinary first words ("So", "Early Days At")
-        are dropped first."""
+        are dropped first, but not the words an institution's name needs ("The Center for
+        Open Minds", "The Daily Tribune")."""
         while tokens and (tokens[0].connector or (
                 (dropping or starts_sentence(text, tokens[0].start))
-                and self._ordinary(tokens[0], vocabulary, by_form=True))):
+                and self._ordinary(tokens[0], vocabulary, by_form=True)
+                and not self._needed(tokens))):
             tokens, dropping = tokens[1:], True
         titled = False
         while tokens and tokens[0].lower.rstrip(".") in TITLES:
@@ -300,6 +307,12 @@ class ProperNameDetector:
             spans.append(Span(start, end, kind, "proper_name", confidence, entity))
         elif kind:
             candidates.append(Candidate(start, end, kind, reason))
+
+    @staticmethod
+    def _needed(tokens: list[_Token]) -> bool:
+        """Whether the first word is one without which the rest is no institution."""
+        return (tokens[0].lower not in SMALL_WORDS and _institution([t.lower for t in tokens])
+                and not _institution([t.lower for t in tokens[1:]]))
 
     def _trim(self, tokens: list[_Token], vocabulary: set[str]) -> list[_Token]:
         """The run without ordinary words or connectors at either end."""
@@ -370,7 +383,8 @@ class ProperNameDetector:
                 return "PERSON", 0.7, ""
             # Mid-sentence, the whole run is the name ("the Open Philanthropy Project");
             # at a sentence start its ordinary ends may be the sentence's own words.
-            return "ORG", 0.6, "loose run" if initial else ""
+            loose = initial and not _institution([t.lower for t in tokens])
+            return "ORG", 0.6, "loose run" if loose else ""
         word = words[0].text
         if weak_first:
             return "PERSON", 0, "first name that is also a word"
