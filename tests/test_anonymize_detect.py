@@ -151,6 +151,11 @@ def test_hard_negatives_survive(detector, text):
     ("this is the podcast of Tavrin Nash, welcome", "Tavrin Nash", "PERSON"),
     ("Tobi: I agree with that.", "Tobi", "PERSON"),
     ("I had two supervisors---Dave Marloweth and others.", "Dave Marloweth", "PERSON"),
+    # an apostrophe inside a name; speech-to-text's lower case beside a name
+    ("Here are your hosts Tobi Nash and L’erin Quist.", "L’erin Quist", "PERSON"),
+    ("I'm your host, priya Tarrowby. Let's dig in.", "priya Tarrowby", "PERSON"),
+    ("Joining us today is Ariana okonkwovic, a software engineer.", "Ariana okonkwovic",
+     "PERSON"),
 ])
 def test_unknown_names(detector, text, name, kind):
     assert found(detector, text).get(name, (None,))[0] == kind
@@ -170,6 +175,8 @@ def test_unknown_names(detector, text, name, kind):
     ("The Center for Open Minds. That is where I was.", "Center for Open Minds"),
     ("The Daily Tribune ran the story.", "Daily Tribune"),
     ("She is a researcher at the Ethics of AI Program now.", "Ethics of AI Program"),
+    ("Hello from the Center for Land, Water, & the Sky at the U.",
+     "Center for Land, Water, & the Sky"),
     # the second of two, or of a list, shares the kind of the first
     ("She was VP at Zentrova and Spring as well.", "Spring"),
     ("Ex Zentrova, Square, Quillfeather, KVQ.", "KVQ"),
@@ -180,6 +187,12 @@ def test_unknown_names(detector, text, name, kind):
 ])
 def test_organizations_in_ordinary_words_and_contexts(detector, text, name):
     assert found(detector, text).get(name, (None,))[0] == "ORG"
+
+
+def test_contractions_and_lower_case_words_beside_a_name_are_not_names(detector):
+    assert found(detector, "Y’all know I’ve been there. C'mon, G'day to you.") == {}
+    assert list(found(detector, "Later, Priya said it and thanked Okonkwo anyway.")) == [
+        "Priya", "Okonkwo"]
 
 
 def test_tools_stay_where_they_are_tools(detector):

@@ -33,9 +33,9 @@ candidate. The rules that settle it, in order:
 from __future__ import annotations
 
 import re
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 
-from qualcode.anonymize.casing import name_word, ordinary_word
+from qualcode.anonymize.casing import capital_share, name_word, ordinary_word
 from qualcode.anonymize.gazetteer import Gazetteer, gazetteer
 from qualcode.anonymize.lexicon import (
     EMPLOYERS,
@@ -110,12 +110,17 @@ _LOWER_SHOW = re.compile(
     rf"(?i:\bwelcome\s+(?:back\s+)?to\s+the\s+)([{LOWER}]+(?: [{LOWER}]+){{0,2}})"
     rf"(?= podcast\b)")
 _SHOW_CUES = ("welcome", "this is", "host", "episode", "listening to", "called", "named")
-# An institution named "of" or "for" two things ("Center for Security and Emerging
-# Technology", "Department of Health and Human Services"): the run stops at "and", the name
-# does not.
+# An institution named "of" or "for" two things or more ("Center for Security and Emerging
+# Technology", "Center for Land, Water, & the Environment"): the run stops at "and", the
+# name does not.
 _HEADS = "|".join(sorted(w.capitalize() for w in ORG_HEADS & (INSTITUTION_WORDS | {"department"})))
 _NAME_WORDS = rf"{CAP_WORD}(?: {CAP_WORD})*"
-_JOINED = re.compile(rf"\b(?:{_HEADS}) (?:of|for) (?:the )?{_NAME_WORDS}(?:,? and {_NAME_WORDS})+")
+_AND = r",? (?:and|&) (?:the )?"
+_JOINED = re.compile(rf"\b(?:{_HEADS}) (?:of|for) (?:the )?{_NAME_WORDS}"
+                     rf"(?:, {_NAME_WORDS})*{_AND}{_NAME_WORDS}")
+# A lower-case word just after or just before a name.
+_LOWER_AFTER = re.compile(rf" ([{LOWER}]{{3,}})\b(?![{APOSTROPHES}-])")
+_LOWER_BEFORE = re.compile(rf"(?<![\w{APOSTROPHES}-])([{LOWER}]{{3,}}) $")
 # Words that describe a podcast rather than name it ("welcome to the weekly podcast").
 _SHOW_WORDS = frozenset("new weekly daily monthly official latest first last next best our my "
                         "your this".split())
@@ -163,11 +168,34 @@ class ProperNameDetector:
                 continue
             for tokens in self._pieces(text, run, covered, phrases):
                 self._settle(text, tokens, vocabulary, spans, candidates, dropping=False)
-        if " and " in text and spans:
+        if (" and " in text or " & " in text) and spans:
             _join_institutions(text, spans)
+        spans[:] = [self._lower_case_neighbour(text, s) for s in spans]
         if "podcast" in lowered or any(cue in lowered for cue in _SHOW_CUES):
             self._shows(text, lowered, covered, spans, candidates)
         return spans, candidates
+
+    def _lower_case_neighbour(self, text: str, span: Span) -> Span:
+        """A one-word name with the rest of a person's name beside it in lower case, as
+        speech-to-text writes it: a first name before it ("nancy Redland"), or a surname
+        English has no word for after a first name ("Ariana radowsky")."""
+        if " " in text[span.start:span.end] or span.kind == "PLACE":
+            return span
+        if span.kind == "PERSON" and span.confidence >= 0.8 and (
+                m := _LOWER_AFTER.match(text, span.end)):
+            word = m.group(1)
+            if word not in self.common and capital_share(word) is None:
+                end = m.end()
+                return replace(span, end=end, entity=normalize(text[span.start:end]))
+        if m := _LOWER_BEFORE.search(text, max(0, span.start - 30), span.start):
+            word = m.group(1)
+            if word in self.gaz.first_names and name_word(word) and not ordinary_word(
+                    text[span.start:span.end]):
+                start = m.start(1)
+                return replace(span, start=start, kind="PERSON",
+                               confidence=max(span.confidence, 0.8),
+                               entity=normalize(text[start:span.end]))
+        return span
 
     def _shows(self, text: str, lowered: str, covered: Coverage, spans: list[Span],
                candidates: list[Candidate]) -> None:
@@ -416,11 +444,11 @@ class ProperNameDetector:
 
 
 def _join_institutions(text: str, spans: list[Span]) -> None:
-    """Extend an organization found up to "and" over the rest of its name (see _JOINED),
-    when what follows "and" is made of ordinary words: not "University of Halden and Tobias"."""
+    """Extend an organization found up to "and" or a comma over the rest of its name (see
+    _JOINED), when the rest is made of ordinary words: not "University of Halden and Tobias"."""
     for m in _JOINED.finditer(text):
         head = [s for s in spans if s.kind == "ORG" and s.start <= m.start() < s.end < m.end()]
-        joined = re.split(r",? and ", text[head[0].end:m.end()])[1:] if head else []
+        joined = re.split(rf"{_AND}|, ", text[head[0].end:m.end()])[1:] if head else []
         if joined and all(ordinary_word(w.lower()) for part in joined for w in part.split()):
             start = head[0].start
             spans[:] = [s for s in spans if not (s.start < m.end() and start < s.end)]

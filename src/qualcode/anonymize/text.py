@@ -21,11 +21,11 @@ UPPER = _char_class(str.isupper)
 LOWER = _char_class(str.islower)
 APOSTROPHES = "'\u2019"
 
-# A capitalized word: Title-case (with inner hyphens or apostrophes: Jean-Luc, O'Neill),
-# CamelCase (McAllister, DeepWidget, WidgetAI, RocketX; not SaaS or IoT) or an acronym of
-# two or more capitals (NWL, NGOs).
+# A capitalized word: Title-case (with inner hyphens or apostrophes: Jean-Luc, O'Neill,
+# L'erin, D'arcy), CamelCase (McAllister, DeepWidget, WidgetAI, RocketX; not SaaS or IoT) or
+# an acronym of two or more capitals (NWL, NGOs).
 CAP_WORD = (
-    rf"(?:(?:[{UPPER}][{APOSTROPHES}])?[{UPPER}][{LOWER}]+"
+    rf"(?:(?:(?:[{UPPER}][{APOSTROPHES}])?[{UPPER}][{LOWER}]+|[DLO][{APOSTROPHES}][{LOWER}]{{2,}})"
     rf"(?:-[{UPPER}]?[{LOWER}]+|[{APOSTROPHES}][{UPPER}][{LOWER}]+|[{UPPER}][{LOWER}]+)*"
     rf"(?:[{UPPER}]{{2,}}(?![{LOWER}])|(?<=[{LOWER}]{{3}})[{UPPER}](?![{UPPER}{LOWER}]))?"
     rf"|[{UPPER}]{{2,}}(?:s\b)?)"
