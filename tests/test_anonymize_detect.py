@@ -177,6 +177,13 @@ def test_unknown_names(detector, text, name, kind):
     ("She is a researcher at the Ethics of AI Program now.", "Ethics of AI Program"),
     ("Hello from the Center for Land, Water, & the Sky at the U.",
      "Center for Land, Water, & the Sky"),
+    # an employer's place, a band's member, a name given, a person's organization
+    ("I am interning at The Beach House Studios, near the beach house studios.",
+     "The Beach House Studios"),
+    ("I spoke to Tobi Nash, the drummer of Open Door, about touring.", "Open Door"),
+    ("She got a job at a startup called Open Door.", "Open Door"),
+    ("She teamed up with Alison Quist of the Politics of Food to start it.",
+     "Politics of Food"),
     # the second of two, or of a list, shares the kind of the first
     ("She was VP at Zentrova and Spring as well.", "Spring"),
     ("Ex Zentrova, Square, Quillfeather, KVQ.", "KVQ"),

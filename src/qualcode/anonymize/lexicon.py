@@ -156,11 +156,11 @@ wikipedia arxiv overleaf docker colab
 # Face"); "from" and "via" do not ("a lesson from Experience").
 ORG_WHEN_ORDINARY = ORG_BEFORE - {"from", "via", "acquired"}
 # Before "of", words that make the next name an organization ("founder of X", "CTO of X",
-# "a subsidiary of X").
+# "a subsidiary of X", "the drummer of X").
 FOUNDERS = ROLE_WORDS | frozenset("""
 founder founders cofounder co-founder cofounders co-founders ceo cto coo cfo employee employees
 staff alumnus alumni partner partners subsidiary subsidiaries arm division spinout spin-off
-affiliate
+affiliate vocalist singer drummer guitarist bassist keyboardist frontman frontwoman
 """.split())
 # Two words just before a name that say it is an organization ("work for X", "acquired by
 # X", "brought to you by X").
@@ -169,6 +169,8 @@ ORG_BEFORE_PAIRS = frozenset({
     ("funded", "by"), ("grant", "from"), ("money", "from"), ("hired", "by"),
     ("acquired", "by"), ("bought", "by"), ("backed", "by"), ("sponsored", "by"),
     ("produced", "by"), ("owned", "by"), ("run", "by"), ("supported", "by"), ("you", "by"),
+    ("operated", "by"), ("published", "by"),
+    ("organized", "by"), ("organised", "by"),
 })
 # Words just after a name that say it is an organization ("the Veridian team", "Veridian
 # employees").

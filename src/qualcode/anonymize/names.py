@@ -238,7 +238,8 @@ class ProperNameDetector:
     def _pieces(self, text: str, run: re.Match, covered: Coverage, phrases: Coverage
                 ) -> list[list[_Token]]:
         """The run cut at claimed text, at allowed words and phrases and at "of the" after
-        a first name ("Ines of the Halden team"), trimmed of connectors. An institution's
+        a person's name ("Ines of the Halden team", "Ines Quist of the Halden Party"),
+        trimmed of connectors. An institution's
         name stays whole: "New York Times", "Chinese Communist Party" and "College of the
         Arts" are names though "New York" and "Chinese" alone are allowed; so does an
         organization's where an employer goes ("a researcher at the Governance of AI
@@ -255,7 +256,8 @@ class ProperNameDetector:
             lower = word.lower()
             token = _Token(start, end, word, lower, lower in NAME_CONNECTORS or word == "the")
             if covered.hits(start, end) or not whole and (
-                    word == "the" and self._first_name(found[i - 2].group().lower())
+                    word == "the" and any(self._first_name(found[j].group().lower())
+                                          for j in range(max(0, i - 3), i - 1))
                     or phrases.hits(start, end) or (
                     not token.connector and self._allowed(lower) and not (
                         self._first_name(lower) and i + 1 < len(found)
@@ -373,8 +375,9 @@ class ProperNameDetector:
                 return "ORG", 0.9, ""
         elif len(words) >= 2 and (lowers[-1].rstrip(".") in ORG_SUFFIXES or _org_head(tokens)):
             if _institution([t.lower for t in tokens]) or (
-                    _coordinated_kind(text, tokens[0].start, spans) == "ORG"):
-                return "ORG", 0.6, ""
+                    _coordinated_kind(text, tokens[0].start, spans) == "ORG") or (
+                    not initial and _employer_context(text, tokens[0].start, spans)):
+                return "ORG", 0.6, ""  # "interning at The Beach House Studios"
             return "ORG", 0, "organization named in ordinary words"
         first = lowers[0]
         cue = _cue(before, after, text, tokens[-1].end)
@@ -382,10 +385,12 @@ class ProperNameDetector:
             if len(words) == 1 and cue == "PERSON" and not initial and (
                     first in gaz.first_names or first in gaz.ambiguous_first_names):
                 return "PERSON", 0.75, ""
-            # Ordinary words with capitals mid-sentence where an employer goes:
-            # "I worked at Hugging Face", "Teespring and Spring".
+            # Ordinary words with capitals mid-sentence where an employer goes, or named
+            # as one: "I worked at Hugging Face", "Teespring and Spring", "a startup called
+            # Open Door".
             if not initial and (_employer_context(text, tokens[0].start, spans)
-                                or _names_a_title(text, tokens[0].start)):
+                                or _names_a_title(text, tokens[0].start)
+                                or (cue == "ORG" and before[-1] in ("called", "named"))):
                 return "ORG", 0.6, ""
             if (len(words) == 1 and not initial and self._first_name(first)
                     and _coordinated_kind(text, tokens[0].start, spans) == "PERSON"):
@@ -490,7 +495,18 @@ def _employer_context(text: str, start: int, spans: list[Span]) -> bool:
         return False
     return (before[-1] in ORG_WHEN_ORDINARY or tuple(before[-2:]) in ORG_BEFORE_PAIRS
             or (len(before) >= 2 and before[-1] == "of" and before[-2] in FOUNDERS)
-            or _coordinated_kind(text, start, spans, comma=False) == "ORG")
+            or _coordinated_kind(text, start, spans, comma=False) == "ORG"
+            or _affiliation(text, start, spans))
+
+
+def _affiliation(text: str, start: int, spans: list[Span]) -> bool:
+    """Whether a person's full name and "of the" come just before `start` ("Alison Quist of
+    the Politics of Food"), as a person's organization is given in news and show notes."""
+    if not spans or text[max(0, start - 8):start] != " of the ":
+        return False
+    person = spans[-1]
+    return (person.kind == "PERSON" and person.end == start - 8
+            and " " in text[person.start:person.end])
 
 
 def _follows(before: list[str], phrases: frozenset[tuple[str, ...]]) -> bool:
