@@ -154,6 +154,10 @@ def test_hard_negatives_survive(detector, text):
     # an apostrophe inside a name; speech-to-text's lower case beside a name
     ("Here are your hosts Tobi Nash and L’erin Quist.", "L’erin Quist", "PERSON"),
     ("I'm your host, priya Tarrowby. Let's dig in.", "priya Tarrowby", "PERSON"),
+    # a first name that is also a word, with a surname, at a sentence start; a judge
+    ("Bill Sullivan came in late.", "Bill Sullivan", "PERSON"),
+    ("The Hon. Quist presiding.", "Quist", "PERSON"),
+    ("I am interviewing Bill Quist for the Halden Gazette today.", "Bill Quist", "PERSON"),
     ("Joining us today is Ariana okonkwovic, a software engineer.", "Ariana okonkwovic",
      "PERSON"),
 ])
@@ -184,6 +188,14 @@ def test_unknown_names(detector, text, name, kind):
     ("She got a job at a startup called Open Door.", "Open Door"),
     ("She teamed up with Alison Quist of the Politics of Food to start it.",
      "Politics of Food"),
+    # museums, archives, courts and services; institutions of two things joined before
+    ("Our art is modern. She is at the Archives of Modern Art.", "Archives of Modern Art"),
+    ("We run the Science and Technology Museum here.", "Science and Technology Museum"),
+    ("I applied to the Public Defender Service, a public defender service.",
+     "Public Defender Service"),
+    ("He went down to the Supreme Judicial Court in an hour.", "Supreme Judicial Court"),
+    # an acronym's possessive, though a file name has it in lower case
+    ("Default image - kvqd.jpg. Now in its 28th year, KVQD's program grew.", "KVQD"),
     # the second of two, or of a list, shares the kind of the first
     ("She was VP at Zentrova and Spring as well.", "Spring"),
     ("Ex Zentrova, Square, Quillfeather, KVQ.", "KVQ"),
@@ -200,6 +212,16 @@ def test_contractions_and_lower_case_words_beside_a_name_are_not_names(detector)
     assert found(detector, "Y’all know I’ve been there. C'mon, G'day to you.") == {}
     assert list(found(detector, "Later, Priya said it and thanked Okonkwo anyway.")) == [
         "Priya", "Okonkwo"]
+
+
+def test_degrees_denominations_and_diseases_stay(detector):
+    text = "I got my Master's and a Ph.D. at a Presbyterian school, then COVID's lockdowns came."
+    assert found(detector, text) == {}
+
+
+def test_a_word_in_a_file_name_is_no_ordinary_use(detector):
+    text = "![Lauren Quist at her desk](lauren.jpg)\n\nLauren- I cannot thank you enough."
+    assert list(found(detector, text)) == ["Lauren Quist", "Lauren"]
 
 
 def test_tools_stay_where_they_are_tools(detector):

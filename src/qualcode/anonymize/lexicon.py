@@ -20,7 +20,7 @@ christmas easter thanksgiving ramadan eid diwali hanukkah passover halloween
 
 # Research and technology vocabulary that is written capitalized in conversation.
 TECH = frozenset("""
-ai agi asi ml rl rlhf rlaif llm llms nlp cv gpu gpus tpu tpus cpu cpus api apis sdk ui ux
+ai agi asi pi pis ml rl rlhf rlaif llm llms nlp cv gpu gpus tpu tpus cpu cpus api apis sdk ui ux
 gpt chatgpt claude gemini llama mistral bert transformer transformers mlp mlps cnn rnn lstm
 sgd adam sae saes lora moe evals eval interp mech
 python pytorch tensorflow jax numpy pandas scipy sklearn jupyter colab cuda triton rust java
@@ -31,9 +31,11 @@ reddit wikipedia arxiv overleaf excel powerpoint word docs sheets drive gmail ca
 internet web email wifi pdf url urls http https app apps iphone mac pc
 bayesian markov gaussian boltzmann turing monte carlo nash pareto fermi occam goodhart
 neurips icml iclr aaai acl emnlp cvpr colm facct
-phd phds msc bsc ba ma mba postdoc postdocs ceo cto coo cfo vp hr pr pm pms qa ops
+phd phds ph msc bsc ba ma mba master masters bachelor bachelors postdoc postdocs
+ceo cto coo cfo vp hr pr pm pms qa ops
 ea ais x-risk fte ftes okr okrs kpi kpis mvp r&d ip it tv dm dms faq ok okay tbd asap
 imo iirc fwiw afaik tl;dr eg ie etc vs
+covid covid-19 hiv aids sars
 """.split())
 
 LANGUAGES_AND_PEOPLES = frozenset("""
@@ -42,7 +44,8 @@ welsh french german dutch spanish portuguese italian polish russian ukrainian sw
 norwegian danish finnish greek turkish arabic hebrew persian hindi indian chinese mandarin
 cantonese japanese korean vietnamese thai indonesian brazilian mexican nigerian kenyan
 western eastern northern southern christian muslim jewish buddhist hindu catholic
-protestant atheist quaker mormon
+protestant atheist quaker mormon presbyterian methodist baptist lutheran episcopal anglican
+evangelical pentecostal orthodox mennonite unitarian
 europe asia africa america americas antarctica oceania
 """.split())
 
@@ -76,6 +79,7 @@ the a an and but or so then now also and yet if when while because since after b
 
 TITLES = frozenset("""
 dr dr. doctor prof prof. professor mr mr. mrs mrs. ms ms. mx mx. sir dame lord lady
+hon hon. honorable honourable judge
 """.split())
 
 # Words that end an organization's name ("Northwind Labs", "Halcyon Institute").
@@ -89,7 +93,7 @@ holdings technologies technology systems solutions software analytics robotics a
 research consulting consultancy studio studios hospital clinic bank press media
 fellowship fellowships programme programmes program programs scholarship scholars
 party podcast magazine journal times gazette herald tribune library museum gallery archive
-archives army navy
+archives army navy court service services division
 """.split())
 
 # The subset of organization words that name an institution even when every other word of
@@ -100,7 +104,8 @@ INSTITUTION_WORDS = frozenset("""
 institute institution university college academy foundation fund trust society association
 council agency authority ministry commission bureau centre center alliance coalition party
 times gazette herald tribune magazine journal podcast inc inc. incorporated corp corp. corporation
-ltd ltd. llc llp plc gmbh library museum gallery archives army navy bank hospital
+ltd ltd. llc llp plc gmbh library museum gallery archive archives army navy bank hospital
+court
 """.split())
 
 # Roles that open a phrase with "of" that names a job, not an organization ("Head of
@@ -116,7 +121,7 @@ PROJECT_WORDS = frozenset("project projects programme program initiative study".
 # Words that open an organization's name before "of" or "for" ("University of X").
 ORG_HEADS = frozenset("""
 university institute college school academy department ministry center centre bank
-foundation society association council office agency
+foundation society association council office agency museum library gallery archive archives
 """.split())
 
 # Connectors allowed inside a multi-word name ("Anouk van der Berg", "Bank of Halden").
@@ -170,7 +175,7 @@ ORG_BEFORE_PAIRS = frozenset({
     ("acquired", "by"), ("bought", "by"), ("backed", "by"), ("sponsored", "by"),
     ("produced", "by"), ("owned", "by"), ("run", "by"), ("supported", "by"), ("you", "by"),
     ("operated", "by"), ("published", "by"),
-    ("organized", "by"), ("organised", "by"),
+    ("organized", "by"), ("organised", "by"), ("applied", "to"),
 })
 # Words just after a name that say it is an organization ("the Veridian team", "Veridian
 # employees").

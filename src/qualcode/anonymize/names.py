@@ -116,6 +116,7 @@ _SHOW_CUES = ("welcome", "this is", "host", "episode", "listening to", "called",
 _HEADS = "|".join(sorted(w.capitalize() for w in ORG_HEADS & (INSTITUTION_WORDS | {"department"})))
 _NAME_WORDS = rf"{CAP_WORD}(?: {CAP_WORD})*"
 _AND = r",? (?:and|&) (?:the )?"
+_PAIR_BEFORE = re.compile(rf"(?<![\w{APOSTROPHES}-])({_NAME_WORDS}) (?:and|&) $")
 _JOINED = re.compile(rf"\b(?:{_HEADS}) (?:of|for) (?:the )?{_NAME_WORDS}"
                      rf"(?:, {_NAME_WORDS})*{_AND}{_NAME_WORDS}")
 # A lower-case word just after or just before a name.
@@ -170,6 +171,7 @@ class ProperNameDetector:
                 self._settle(text, tokens, vocabulary, spans, candidates, dropping=False)
         if (" and " in text or " & " in text) and spans:
             _join_institutions(text, spans)
+            _join_pairs(text, spans, lambda w: ordinary_word(w) or self._allowed(w.lower()))
         spans[:] = [self._lower_case_neighbour(text, s) for s in spans]
         if "podcast" in lowered or any(cue in lowered for cue in _SHOW_CUES):
             self._shows(text, lowered, covered, spans, candidates)
@@ -255,10 +257,10 @@ class ProperNameDetector:
             word = m.group()
             lower = word.lower()
             token = _Token(start, end, word, lower, lower in NAME_CONNECTORS or word == "the")
-            if covered.hits(start, end) or not whole and (
+            if covered.hits(start, end) or (
                     word == "the" and any(self._first_name(found[j].group().lower())
                                           for j in range(max(0, i - 3), i - 1))
-                    or phrases.hits(start, end) or (
+            ) or not whole and (phrases.hits(start, end) or (
                     not token.connector and self._allowed(lower) and not (
                         self._first_name(lower) and i + 1 < len(found)
                         and not self._allowed(found[i + 1].group().lower()))
@@ -298,9 +300,12 @@ class ProperNameDetector:
         return lower in self.allow or (lower.endswith("s") and lower[:-1] in self.allow)
 
     def _ordinary(self, token: _Token, vocabulary: set[str], by_form: bool = False) -> bool:
-        """A common word, one used in lower case in the corpus, or (`by_form`, for a word
-        whose capital says nothing) one with an ending names rarely have ("Interestingly")."""
+        """A common word, one used in lower case in the corpus (an acronym only when common:
+        "iusd" in a file name does not make "IUSD" a word), or (`by_form`, for a word whose
+        capital says nothing) one with an ending names rarely have ("Interestingly")."""
         lower = token.lower
+        if token.text.isupper() and len(lower) > 1:
+            vocabulary = set()
         singular = _singular(lower)
         return (lower in self.common or lower in vocabulary
                 or (singular is not None and (singular in self.common or singular in vocabulary))
@@ -315,7 +320,7 @@ class ProperNameDetector:
         while tokens and (tokens[0].connector or (
                 (dropping or starts_sentence(text, tokens[0].start))
                 and self._ordinary(tokens[0], vocabulary, by_form=True)
-                and not self._needed(tokens))):
+                and not self._needed(tokens) and not self._full_name(tokens))):
             tokens, dropping = tokens[1:], True
         titled = False
         while tokens and tokens[0].lower.rstrip(".") in TITLES:
@@ -343,6 +348,12 @@ class ProperNameDetector:
         """Whether the first word is one without which the rest is no institution."""
         return (tokens[0].lower not in SMALL_WORDS and _institution([t.lower for t in tokens])
                 and not _institution([t.lower for t in tokens[1:]]))
+
+    def _full_name(self, tokens: list[_Token]) -> bool:
+        """Whether the piece is a first name and a surname, though the first name is also a
+        word ("Ken Sullivan", "Will Okafor")."""
+        return (len(tokens) == 2 and self._first_name(tokens[0].lower)
+                and tokens[1].lower in self.gaz.surnames)
 
     def _trim(self, tokens: list[_Token], vocabulary: set[str]) -> list[_Token]:
         """The run without ordinary words or connectors at either end."""
@@ -425,6 +436,8 @@ class ProperNameDetector:
             if _initials_label(text, word, tokens[-1].end) and not self._allowed(first) and (
                     first not in self.common):
                 return "PERSON", 0.7, ""  # "... from Everledger. LK: Good, good."
+            if text[tokens[-1].end:tokens[-1].end + 2] in _POSSESSIVES:
+                return "ORG", 0.65, ""  # "KVQ's new program"
             return "ORG", 0, "acronym"
         if _speaker_label(text, tokens[0].start, tokens[-1].end,
                           first in gaz.first_names) and not any(
@@ -459,6 +472,21 @@ def _join_institutions(text: str, spans: list[Span]) -> None:
             spans[:] = [s for s in spans if not (s.start < m.end() and start < s.end)]
             spans.append(Span(start, m.end(), "ORG", "proper_name", head[0].confidence,
                               normalize(text[start:m.end()])))
+
+
+def _join_pairs(text: str, spans: list[Span], plain) -> None:
+    """Extend an institution over the `plain` words (ordinary or allowed) joined to it by
+    "and" before it: "the Science and Technology Museum", not "Tobias and Halden
+    University"."""
+    for i, span in enumerate(spans):
+        last = text[span.start:span.end].split()[-1].lower()
+        if span.kind != "ORG" or last not in INSTITUTION_WORDS:
+            continue
+        m = _PAIR_BEFORE.search(text, max(0, span.start - 60), span.start)
+        if m and all(plain(w) for w in m.group(1).split()) and not any(
+                s.end > m.start() and s.start < span.start for s in spans):
+            spans[i] = replace(span, start=m.start(1), entity=normalize(
+                text[m.start(1):span.end]))
 
 
 def _singular(word: str) -> str | None:

@@ -63,7 +63,8 @@ def lowercase_vocabulary(texts) -> set[str]:
     return vocabulary
 
 
-_LOWER_WORD = re.compile(rf"(?<![\w{APOSTROPHES}])[{LOWER}][{LOWER}]+(?![\w{APOSTROPHES}])")
+# Not a file's or a site's name ("lauren.jpg", "shovels.dev"): that is no ordinary use.
+_LOWER_WORD = re.compile(rf"(?<![\w{APOSTROPHES}./])[{LOWER}][{LOWER}]+(?![\w{APOSTROPHES}]|\.\w)")
 
 
 # A line that opens with markup, a number or a timestamp, or with a speaker's label.
