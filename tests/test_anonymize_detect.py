@@ -355,6 +355,20 @@ def test_a_longer_name_found_elsewhere_replaces_a_shorter_guess(detector):
         == [["Green Change & Open Minds Center"], ["Green Change & Open Minds Center"]]
 
 
+def test_a_name_speech_to_text_also_wrote_in_lower_case_is_still_a_name(detector):
+    text = "the founder amongst other things ken sullivan. None other than Ken Sullivan now."
+    assert "Ken Sullivan" in found(detector, text)
+
+
+def test_words_that_spell_a_linked_site_name_its_organization(detector):
+    texts = ["Companies I like: [Table](https://www.table.co/), which makes fuel.",
+             "We liked Table a lot. Our code is at https://github.com/ours on GitHub."]
+    detections = detector.detect_all(texts)
+    assert [[(t[s.start:s.end], s.kind) for s in d.spans if s.detector == "proper_name"]
+            for t, d in zip(texts, detections, strict=True)] == [
+        [("Table", "ORG")], [("Table", "ORG")]]
+
+
 def test_a_first_name_that_is_a_word_is_the_person_only_in_mid_sentence(detector):
     texts = ["I joined Bill Thornquist's lab in 2018.",
              "Later, in Bill's lab, we wrote it. Bill me for the coffee."]

@@ -83,6 +83,7 @@ class Detector:
         first = [self._first_pass(text, found, vocabulary, speakers, text_runs)
                  for text, found, text_runs in zip(texts, patterns, runs, strict=True)]
         _promote_recurring(texts, first)
+        _name_sites(texts, first, runs, self.allow)
         table = _NameTable(first, texts, vocabulary, self.allow)
         results = []
         for text, detection, text_runs in zip(texts, first, runs, strict=True):
@@ -143,6 +144,39 @@ class Detector:
 
 
 RECURRING = ("rare capitalized word", "surname-like word")
+# The name of a site in a web or mail address: "twelve" of "https://www.twelve.co/".
+_SITE = re.compile(r"(?:^|[/@.])([a-z0-9-]{4,})\.[a-z]{2,6}(?:\.[a-z]{2})?(?=[/:?#]|$)")
+
+
+def _name_sites(texts: Sequence[str], detections: list[Detection], runs: list[list[re.Match]],
+                allow: frozenset[str]) -> None:
+    """Capitalized words that spell the name of a site the batch links to are that
+    organization's name ("Twelve" beside twelve.co, "Talk Python" beside talkpython.fm),
+    unless the allow-list keeps them (a link to github.com leaves "GitHub" a tool)."""
+    common = common_words()  # a word at a sentence start says nothing by its capital
+    sites = {m.group(1) for text, detection in zip(texts, detections, strict=True)
+             for s in detection.spans if s.kind in ("URL", "EMAIL")
+             for m in [_SITE.search(text[s.start:s.end].lower().split("@")[-1])] if m}
+    sites = {site.replace("-", "") for site in sites} - allow
+    if not sites:
+        return
+    for text, detection, text_runs in zip(texts, detections, runs, strict=True):
+        covered = Coverage(detection.spans)
+        found = [Span(start, end, "ORG", "proper_name", 0.75, normalize(text[start:end]))
+                 for start, end in _word_ngrams(text_runs, covered, 4, _Site(sites))
+                 if not (text[start:end].lower() in common and starts_sentence(text, start))]
+        if found:
+            detection.spans = resolve(detection.spans + found)
+
+
+class _Site:
+    """Membership of written forms whose letters spell one of `sites`."""
+
+    def __init__(self, sites: set[str]):
+        self.sites = sites
+
+    def __contains__(self, surface: str) -> bool:
+        return re.sub(r"[\s.&'-]", "", surface).lower() in self.sites
 
 
 def _promote_recurring(texts: Sequence[str], detections: list[Detection]) -> None:

@@ -304,6 +304,8 @@ class ProperNameDetector:
         "iusd" in a file name does not make "IUSD" a word), or (`by_form`, for a word whose
         capital says nothing) one with an ending names rarely have ("Interestingly")."""
         lower = token.lower
+        if lower in self.gaz.first_names or lower in self.gaz.surnames:
+            return False  # in lower case elsewhere, it is the name misspelled ("ken williams")
         if token.text.isupper() and len(lower) > 1:
             vocabulary = set()
         singular = _singular(lower)
