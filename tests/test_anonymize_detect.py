@@ -214,14 +214,22 @@ def test_contractions_and_lower_case_words_beside_a_name_are_not_names(detector)
         "Priya", "Okonkwo"]
 
 
-def test_degrees_denominations_and_diseases_stay(detector):
+def test_degrees_denominations_diseases_and_episodes_stay(detector):
     text = "I got my Master's and a Ph.D. at a Presbyterian school, then COVID's lockdowns came."
     assert found(detector, text) == {}
+    text = "Dana Quist, MD: This is Episode 12, on World War II."
+    assert not {"MD", "Episode", "World War II", "War"} & set(found(detector, text))
 
 
 def test_a_word_in_a_file_name_is_no_ordinary_use(detector):
     text = "![Lauren Quist at her desk](lauren.jpg)\n\nLauren- I cannot thank you enough."
     assert list(found(detector, text)) == ["Lauren Quist", "Lauren"]
+
+
+def test_the_words_around_a_name_stop_at_the_sentence(detector):
+    # "wife" ends the sentence before: it says nothing of "Prior".
+    text = "He lives with his wife. Prior to that, Quinn built tools at Dr. Quist's lab."
+    assert kinds(detector, text) == {"Quinn": "PERSON", "Quist": "PERSON"}
 
 
 def test_tools_stay_where_they_are_tools(detector):

@@ -143,6 +143,15 @@ def test_speaker_styles():
                                             "Speaker B", "[PERSON_2]"]
 
 
+def test_labels_that_name_no_one_stay_and_a_speakers_name_as_a_word_is_kept():
+    turns = [Turn("Unknown", "Welcome back.", 1), Turn("Dana Long", "It was a long day.", 2),
+             Turn("Unknown", "Thanks, Dana.", 3)]
+    result = Anonymizer().anonymize_turns(turns).turns
+    assert [t.speaker for t in result] == ["Unknown", "P01", "Unknown"]
+    assert [t.text for t in result] == ["Welcome back.", "It was a long day.",
+                                        "Thanks, [PERSON_1]."]
+
+
 def test_named_interviewers_become_interviewer():
     turns = [Turn("Dr. Kwame Mensah", "Hello.", 1, role="interviewer"),
              Turn("Ines Albrecht", "Hi Kwame.", 2),

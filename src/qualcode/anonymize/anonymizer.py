@@ -34,6 +34,11 @@ SPEAKER_STYLES = ("role", "pseudonym")
 _GENERIC_SPEAKER = re.compile(
     r"(?:" + "|".join(sorted(INTERVIEWER_LABELS | PARTICIPANT_LABELS, key=len, reverse=True))
     + r")\.?(?:\s*\d{1,3}|\s+[A-Z])?|\[[A-Z]+(?:_\d+)?\]|P\d{1,3}", re.IGNORECASE)
+# Labels that name no one: a voice the transcriber could not tell, or many.
+_NAMELESS_SPEAKERS = frozenset({
+    "unknown", "unknown speaker", "unidentified", "unidentified speaker", "announcer",
+    "narrator", "voiceover", "voice over", "audience", "audience member", "crosstalk",
+    "inaudible", "all", "both", "everyone", "group", "multiple speakers"})
 _SEPARATOR = "\n\n"
 
 
@@ -145,7 +150,8 @@ class Anonymizer:
         """Whether a speaker label gives way to a role or pseudonym (it names someone) or
         stays as written (Interviewer, Speaker 2, Q, P3)."""
         label = (label or "").strip()
-        return bool(label) and not _GENERIC_SPEAKER.fullmatch(label)
+        return bool(label) and not _GENERIC_SPEAKER.fullmatch(label) and (
+            " ".join(label.lower().split()) not in _NAMELESS_SPEAKERS)
 
     def anonymize_text(self, text: str) -> str:
         """Pseudonymize a short text on its own: a title, a file name ("_" counts as a

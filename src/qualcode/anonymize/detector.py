@@ -16,6 +16,7 @@ from collections import Counter
 from collections.abc import Callable, Iterable, Sequence
 from dataclasses import dataclass, field, replace
 
+from qualcode.anonymize.casing import ordinary_word
 from qualcode.anonymize.fuzzy import FuzzyMatcher
 from qualcode.anonymize.lexicon import (
     NAME_CONNECTORS,
@@ -102,7 +103,8 @@ class Detector:
             spans += self.roster.find(text)
         if speakers is not None:
             spans += [replace(s, detector="speaker") for s in speakers.find(text)
-                      if not self._longer_name(text, s, runs)]
+                      if not self._longer_name(text, s, runs)
+                      and not _ordinary_in_lower_case(text[s.start:s.end])]
         spans = resolve(spans)
         if self.known is not None:
             spans = resolve(spans + self._find_known(text, Coverage(spans), runs))
@@ -141,6 +143,13 @@ class Detector:
             kind, label = known.hit(surface)
             spans.append(Span(start, end, kind, "known", 0.9, label))
         return spans
+
+
+def _ordinary_in_lower_case(surface: str) -> bool:
+    """A speaker's name written in lower case as an English word: "residency" is no mention
+    of the speaker "Residency", nor "long" of "Dana Long"."""
+    return surface.islower() and all(
+        w in common_words() or ordinary_word(w) for w in surface.split())
 
 
 RECURRING = ("rare capitalized word", "surname-like word")

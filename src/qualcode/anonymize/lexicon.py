@@ -31,11 +31,12 @@ reddit wikipedia arxiv overleaf excel powerpoint word docs sheets drive gmail ca
 internet web email wifi pdf url urls http https app apps iphone mac pc
 bayesian markov gaussian boltzmann turing monte carlo nash pareto fermi occam goodhart
 neurips icml iclr aaai acl emnlp cvpr colm facct
-phd phds ph msc bsc ba ma mba master masters bachelor bachelors postdoc postdocs
+phd phds ph msc bsc ba ma mba master masters bachelor bachelors postdoc postdocs md jd esq
+rn lcsw psyd dds dvm
 ceo cto coo cfo vp hr pr pm pms qa ops
 ea ais x-risk fte ftes okr okrs kpi kpis mvp r&d ip it tv dm dms faq ok okay tbd asap
 imo iirc fwiw afaik tl;dr eg ie etc vs
-covid covid-19 hiv aids sars
+covid covid-19 hiv aids sars episode episodes season seasons
 """.split())
 
 LANGUAGES_AND_PEOPLES = frozenset("""
@@ -70,6 +71,7 @@ yeah yes yep yup nope no um umm uh uhh hmm mm mhm mm-hmm uh-huh ah oh okay ok ri
 well so like anyway honestly basically actually totally exactly absolutely definitely
 great cool thanks thank hi hello hey bye alright interviewer participant respondent
 interviewee speaker moderator facilitator note transcript q a
+unknown inaudible crosstalk
 """.split())
 
 # Words that open a sentence without being part of the name that follows ("So the ...").
@@ -243,6 +245,10 @@ silicon valley
 bay area
 middle east
 new year
+world war i
+world war ii
+world war one
+world war two
 visual studio
 artificial intelligence
 machine learning

@@ -119,6 +119,8 @@ _AND = r",? (?:and|&) (?:the )?"
 _PAIR_BEFORE = re.compile(rf"(?<![\w{APOSTROPHES}-])({_NAME_WORDS}) (?:and|&) $")
 _JOINED = re.compile(rf"\b(?:{_HEADS}) (?:of|for) (?:the )?{_NAME_WORDS}"
                      rf"(?:, {_NAME_WORDS})*{_AND}{_NAME_WORDS}")
+# The end of a sentence: not that of a title ("Dr. Quist").
+_SENTENCE_END = re.compile(r"(\w+)[.!?][\"'\u201d\u2019)]*\s")
 # A lower-case word just after or just before a name.
 _LOWER_AFTER = re.compile(rf" ([{LOWER}]{{3,}})\b(?![{APOSTROPHES}-])")
 _LOWER_BEFORE = re.compile(rf"(?<![\w{APOSTROPHES}-])([{LOWER}]{{3,}}) $")
@@ -574,9 +576,14 @@ def _is_initial(word: str) -> bool:
 
 
 def _words_before(text: str, start: int, count: int = 3) -> list[str]:
+    """The words just before `start` in its line and sentence, without articles."""
     window = text[max(0, start - 40):start]
     if "\n" in window:
         window = window[window.rindex("\n") + 1:]
+    ends = [m.end() for m in _SENTENCE_END.finditer(window)
+            if m.group(1).lower() not in TITLES]
+    if ends:
+        window = window[ends[-1]:]
     words = [w.lower() for w in _WORD.findall(window)]
     while words and words[-1] in ("the", "a", "an"):
         words.pop()
