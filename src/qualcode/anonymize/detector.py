@@ -170,6 +170,9 @@ def _name_sites(texts: Sequence[str], detections: list[Detection], runs: list[li
     if not sites:
         return
     for text, detection, text_runs in zip(texts, detections, runs, strict=True):
+        letters = re.sub(r"[\s.&'-]", "", _blank(text, detection.spans).lower())
+        if not any(site in letters for site in sites):
+            continue
         covered = Coverage(detection.spans)
         found = [Span(start, end, "ORG", "proper_name", 0.75, normalize(text[start:end]))
                  for start, end in _word_ngrams(text_runs, covered, 4, _Site(sites))
