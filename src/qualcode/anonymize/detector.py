@@ -155,6 +155,12 @@ def _ordinary_in_lower_case(surface: str) -> bool:
 RECURRING = ("rare capitalized word", "surname-like word")
 # The name of a site in a web or mail address: "twelve" of "https://www.twelve.co/".
 _SITE = re.compile(r"(?:^|[/@.])([a-z0-9-]{4,})\.[a-z]{2,6}(?:\.[a-z]{2})?(?=[/:?#]|$)")
+_NOT_LETTERS = re.compile(r"[\s.&'\u2019-]")
+
+
+def _letters(text: str) -> str:
+    """What a name spells, as a site name would write it: "Talk Python" -> "talkpython"."""
+    return _NOT_LETTERS.sub("", text.lower())
 
 
 def _name_sites(texts: Sequence[str], detections: list[Detection], runs: list[list[re.Match]],
@@ -162,20 +168,21 @@ def _name_sites(texts: Sequence[str], detections: list[Detection], runs: list[li
     """Capitalized words that spell the name of a site the batch links to are that
     organization's name ("Twelve" beside twelve.co, "Talk Python" beside talkpython.fm),
     unless the allow-list keeps them (a link to github.com leaves "GitHub" a tool)."""
-    common = common_words()  # a word at a sentence start says nothing by its capital
+    common = common_words()
     sites = {m.group(1) for text, detection in zip(texts, detections, strict=True)
              for s in detection.spans if s.kind in ("URL", "EMAIL")
              for m in [_SITE.search(text[s.start:s.end].lower().split("@")[-1])] if m}
-    sites = {site.replace("-", "") for site in sites} - allow
+    sites = {_letters(site) for site in sites} - allow
     if not sites:
         return
     for text, detection, text_runs in zip(texts, detections, runs, strict=True):
-        letters = re.sub(r"[\s.&'-]", "", _blank(text, detection.spans).lower())
+        letters = _letters(_blank(text, detection.spans))
         if not any(site in letters for site in sites):
             continue
         covered = Coverage(detection.spans)
         found = [Span(start, end, "ORG", "proper_name", 0.75, normalize(text[start:end]))
                  for start, end in _word_ngrams(text_runs, covered, 4, _Site(sites))
+                 # a common word's capital at a sentence start says nothing
                  if not (text[start:end].lower() in common and starts_sentence(text, start))]
         if found:
             detection.spans = resolve(detection.spans + found)
@@ -188,7 +195,7 @@ class _Site:
         self.sites = sites
 
     def __contains__(self, surface: str) -> bool:
-        return re.sub(r"[\s.&'-]", "", surface).lower() in self.sites
+        return _letters(surface) in self.sites
 
 
 def _promote_recurring(texts: Sequence[str], detections: list[Detection]) -> None:

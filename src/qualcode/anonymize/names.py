@@ -33,6 +33,7 @@ candidate. The rules that settle it, in order:
 from __future__ import annotations
 
 import re
+from collections.abc import Callable
 from dataclasses import dataclass, replace
 
 from qualcode.anonymize.casing import capital_share, name_word, ordinary_word
@@ -478,7 +479,7 @@ def _join_institutions(text: str, spans: list[Span]) -> None:
                               normalize(text[start:m.end()])))
 
 
-def _join_pairs(text: str, spans: list[Span], plain) -> None:
+def _join_pairs(text: str, spans: list[Span], plain: Callable[[str], bool]) -> None:
     """Extend an institution over the `plain` words (ordinary or allowed) joined to it by
     "and" before it: "the Science and Technology Museum", not "Tobias and Halden
     University"."""
