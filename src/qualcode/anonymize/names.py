@@ -244,11 +244,10 @@ class ProperNameDetector:
                 ) -> list[list[_Token]]:
         """The run cut at claimed text, at allowed words and phrases and at "of the" after
         a person's name ("Ines of the Halden team", "Ines Quist of the Halden Party"),
-        trimmed of connectors. An institution's
-        name stays whole: "New York Times", "Chinese Communist Party" and "College of the
-        Arts" are names though "New York" and "Chinese" alone are allowed; so does an
-        organization's where an employer goes ("a researcher at the Governance of AI
-        Program")."""
+        trimmed of connectors. An institution's name stays whole: "New York Times",
+        "Chinese Communist Party" and "College of the Arts" are names though "New York" and
+        "Chinese" alone are allowed; so does an organization's where an employer goes ("a
+        researcher at the Governance of AI Program")."""
         pieces: list[list[_Token]] = [[]]
         found = list(_PIECE.finditer(run.group()))
         lowers = [m.group().lower() for m in found]
@@ -309,11 +308,10 @@ class ProperNameDetector:
         lower = token.lower
         if lower in self.gaz.first_names or lower in self.gaz.surnames:
             return False  # in lower case elsewhere, it is the name misspelled ("ken williams")
-        if token.text.isupper() and len(lower) > 1:
-            vocabulary = set()
+        used = () if token.text.isupper() and len(lower) > 1 else vocabulary
         singular = _singular(lower)
-        return (lower in self.common or lower in vocabulary
-                or (singular is not None and (singular in self.common or singular in vocabulary))
+        return (lower in self.common or lower in used
+                or (singular is not None and (singular in self.common or singular in used))
                 or (by_form and lower.endswith(NON_NAME_ENDINGS)
                     and lower not in self.gaz.first_names and lower not in self.gaz.surnames))
 
