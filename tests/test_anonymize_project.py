@@ -152,6 +152,14 @@ def test_labels_that_name_no_one_stay_and_a_speakers_name_as_a_word_is_kept():
                                         "Thanks, [PERSON_1]."]
 
 
+def test_headings_taken_for_speakers_stay_but_names_and_initials_do_not():
+    turns = [Turn("Partial Transcript", "So, where did you grow up?", 1),
+             Turn("Keywords", "Halden; school", 2), Turn("Welsh", "In Halden.", 3),
+             Turn("KG", "Thanks.", 4), Turn("Long", "Yes.", 5)]
+    result = Anonymizer().anonymize_turns(turns).turns
+    assert [t.speaker for t in result] == ["Partial Transcript", "Keywords", "P01", "P02", "P03"]
+
+
 def test_named_interviewers_become_interviewer():
     turns = [Turn("Dr. Kwame Mensah", "Hello.", 1, role="interviewer"),
              Turn("Ines Albrecht", "Hi Kwame.", 2),

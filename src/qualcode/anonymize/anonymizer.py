@@ -20,8 +20,10 @@ from dataclasses import dataclass, field, replace
 from itertools import accumulate
 from pathlib import Path
 
+from qualcode.anonymize.casing import ordinary_word
 from qualcode.anonymize.detector import Detection, Detector
-from qualcode.anonymize.lexicon import TITLES
+from qualcode.anonymize.gazetteer import gazetteer
+from qualcode.anonymize.lexicon import TITLES, common_words
 from qualcode.anonymize.pseudonyms import PARTICIPANT, PseudonymTable, write_key
 from qualcode.anonymize.roster import Roster, load_roster, surfaces
 from qualcode.anonymize.spans import NUMBERED_KINDS, Candidate, Span
@@ -40,6 +42,17 @@ _NAMELESS_SPEAKERS = frozenset({
     "narrator", "voiceover", "voice over", "audience", "audience member", "crosstalk",
     "inaudible", "all", "both", "everyone", "group", "multiple speakers"})
 _SEPARATOR = "\n\n"
+
+
+def _heading(label: str) -> bool:
+    """Whether a label is a heading made of English words that are nobody's name, which a
+    parser took for a speaker ("Partial Transcript", "Keywords"); initials ("KG") are someone's."""
+    gaz = gazetteer()
+    written = re.findall(r"[^\W\d_]+", label)
+    words = [w.lower() for w in written]
+    return bool(words) and not any(w.isupper() and len(w) <= 3 for w in written) and all(
+        (w in common_words() or ordinary_word(w)) and w not in gaz.first_names
+        and w not in gaz.ambiguous_first_names and w not in gaz.surnames for w in words)
 
 
 @dataclass(frozen=True)
@@ -151,7 +164,7 @@ class Anonymizer:
         stays as written (Interviewer, Speaker 2, Q, P3)."""
         label = (label or "").strip()
         return bool(label) and not _GENERIC_SPEAKER.fullmatch(label) and (
-            " ".join(label.lower().split()) not in _NAMELESS_SPEAKERS)
+            " ".join(label.lower().split()) not in _NAMELESS_SPEAKERS) and not _heading(label)
 
     def anonymize_text(self, text: str) -> str:
         """Pseudonymize a short text on its own: a title, a file name ("_" counts as a
