@@ -322,6 +322,40 @@ def test_names_settled_by_the_words_around_them(detector, text, expected):
     assert kinds(detector, text) == expected
 
 
+@pytest.mark.parametrize(("text", "expected"), [
+    # A surname that is an allowed word, after a first name; alone, it is that word again.
+    ("We spoke with Quinn Slack yesterday, then posted it on Slack.", {"Quinn Slack": "PERSON"}),
+    ("My name is Tobin August, and we met in August.", {"Tobin August": "PERSON"}),
+    # A first name that is also a word keeps its place before a middle name and a surname.
+    ("**Guy Tavrel Morrow** Thanks for having me.", {"Guy Tavrel Morrow": "PERSON"}),
+    # Titles.
+    ("I was hired by Coach Varnell in 1990.", {"Varnell": "PERSON"}),
+    ("He met Drs. Ilsa Brandt and Tomas Quist.", {"Ilsa Brandt": "PERSON",
+                                                  "Tomas Quist": "PERSON"}),
+    # A university with its campus; an airline; a kitchen described as a nonprofit.
+    ("I taught at the University of Halden at Quist Falls for a year.",
+     {"University of Halden at Quist Falls": "ORG"}),
+    ("The merger with Blue Meadow Airlines closed in May.", {"Blue Meadow Airlines": "ORG"}),
+    ("He founded Sunday Table Kitchen, a nonprofit, in 2010.", {"Sunday Table Kitchen": "ORG"}),
+    # A government department is one body; "Office of" starts another name after "and".
+    ("They worked with the Department of Transportation, and Office of Management and Budget.",
+     {"Department of Transportation": "ORG", "Office of Management and Budget": "ORG"}),
+    # Where a name goes, the whole run is the name, allowed words and all.
+    ("She ran a nonprofit called the Ohio Civic Data Initiative for years.",
+     {"Ohio Civic Data Initiative": "ORG"}),
+    # Titles before "magazine" or "episode", or quoted after "episode of"; not "This episode".
+    ("We read an interview in Lantern Street magazine.", {"Lantern Street": "ORG"}),
+    ("In this episode of \u201cThe Long Shift,\u201d we talk. This episode is brought to you "
+     "by nobody.", {"The Long Shift": "ORG"}),
+    # A brand's inner capital says so at a sentence start too; a hashtag names no one.
+    ("GrainLoop is our sponsor this week.", {"GrainLoop": "ORG"}),
+    ("Follow #HealthcareHeroes and #FieldNotes today.", {}),
+])
+def test_names_whose_words_are_also_other_things(detector, text, expected):
+    assert kinds(detector, text) == expected
+    assert queued(detector, text) == []
+
+
 def test_a_name_broken_across_a_wrapped_line_is_one_name(detector):
     text = ("I had started a degree in history at the Technical\n"
             "University of Halden two years before, and then I met my colleague Ines\n"
@@ -384,6 +418,14 @@ def test_a_first_name_that_is_a_word_is_the_person_only_in_mid_sentence(detector
     assert [[t[s.start:s.end] for s in d.spans] for t, d in zip(texts, detections, strict=True)] \
         == [["Bill Thornquist"], ["Bill"]]
     assert detections[1].spans[0].start == texts[1].index("Bill's")
+
+
+def test_a_first_name_that_is_a_word_is_the_person_when_called_by_it(detector):
+    texts = ["We met Bill Quenneville at the lab.", "Bill, you were there. Bill me later."]
+    detections = detector.detect_all(texts)
+    assert [(texts[1][s.start:s.end], s.entity) for s in detections[1].spans] == [
+        ("Bill", "bill quenneville")]
+    assert detections[1].spans[0].start == 0
 
 
 def test_a_persons_initials_used_as_a_label_are_that_person(detector):

@@ -18,6 +18,7 @@ from dataclasses import dataclass, field, replace
 
 from qualcode.anonymize.casing import ordinary_word
 from qualcode.anonymize.fuzzy import FuzzyMatcher
+from qualcode.anonymize.gazetteer import Gazetteer, gazetteer
 from qualcode.anonymize.lexicon import (
     NAME_CONNECTORS,
     ORG_SUFFIXES,
@@ -235,6 +236,7 @@ class _NameTable:
     def __init__(self, detections: list[Detection], texts: Sequence[str], vocabulary: set[str],
                  allow: frozenset[str] = frozenset()):
         common = common_words()
+        gaz = gazetteer()
         forms: dict[str, tuple[str, str, float]] = {}  # written form -> (entity, kind, conf)
         parts: dict[str, set[tuple[str, str]]] = {}
         # Parts of a person's name that are ordinary words too ("Bill" of "Bill Noble").
@@ -254,6 +256,8 @@ class _NameTable:
                 forms.setdefault(written, (span.entity, span.kind, 0.8))
                 if span.kind == "PERSON" and len(words) >= 2 or span.confidence <= 0.6:
                     pieces = [words[0], words[-1]]  # a guessed kind: its words may be names
+                    if _allowed_alone(words[-1], allow, gaz):
+                        pieces.pop()  # "Slack" of "Quinn Slack" stays the tool elsewhere
                 elif span.kind in ("ORG", "PROJECT") and len(words) >= 2:
                     head = " ".join(w for w in words if w.lower().rstrip(".") not in ORG_SUFFIXES
                                     and w.lower() not in NAME_CONNECTORS)
@@ -304,11 +308,19 @@ class _NameTable:
         spans = []
         for start, end in _word_ngrams(runs, covered, self._longest, self._lookup):
             form = self._lookup[text[start:end]]
-            if form in self.mid_sentence and starts_sentence(text, start):
-                continue
+            if form in self.mid_sentence and starts_sentence(text, start) and (
+                    text[end:end + 1] != ","):
+                continue  # "Bill me later", but "Bill, you were there" calls him
             entity, kind, confidence = self.forms[form]
             spans.append(Span(start, end, kind, "proper_name", confidence, entity))
         return spans
+
+
+def _allowed_alone(surname: str, allow: frozenset[str], gaz: Gazetteer) -> bool:
+    """Whether a person's surname is an allowed word that, alone, means that word ("August",
+    "Welsh", "Slack"), not a surname the gazetteer knows ("Holland")."""
+    lower = surname.lower()
+    return lower in allow and lower not in gaz.surnames
 
 
 # A person's initials as the label of what they say ("VG: Good morning") or beside their

@@ -81,7 +81,7 @@ the a an and but or so then now also and yet if when while because since after b
 
 TITLES = frozenset("""
 dr dr. doctor prof prof. professor mr mr. mrs mrs. ms ms. mx mx. sir dame lord lady
-hon hon. honorable honourable judge
+hon hon. honorable honourable judge drs drs. coach
 """.split())
 
 # Words that end an organization's name ("Northwind Labs", "Halcyon Institute").
@@ -95,7 +95,11 @@ holdings technologies technology systems solutions software analytics robotics a
 research consulting consultancy studio studios hospital clinic bank press media
 fellowship fellowships programme programmes program programs scholarship scholars
 party podcast magazine journal times gazette herald tribune library museum gallery archive
-archives army navy court service services division
+archives army navy court service services division administration airlines airways theatre
+theater theatres theaters repertory orchestra symphony opera ballet railroad railway railways
+farm farms kitchen records news board industries enterprises hotel church federation league
+union guild cooperative pharmaceuticals therapeutics biosciences brewery bakery publishing
+publishers productions pictures films entertainment
 """.split())
 
 # The subset of organization words that name an institution even when every other word of
@@ -107,7 +111,18 @@ institute institution university college academy foundation fund trust society a
 council agency authority ministry commission bureau centre center alliance coalition party
 times gazette herald tribune magazine journal podcast inc inc. incorporated corp corp. corporation
 ltd ltd. llc llp plc gmbh library museum gallery archive archives army navy bank hospital
-court
+court airlines airways repertory orchestra symphony railroad railway federation
+""".split())
+
+# A department or office of a government, named by its portfolio ("Department of
+# Transportation", "Office of Management and Budget"): one body, unlike a university's
+# "Department of Computer Science", which every university has.
+GOVERNMENT_UNITS = frozenset("department office bureau division secretary".split())
+PORTFOLIOS = frozenset("""
+state justice defense defence health education energy labor labour agriculture commerce
+treasury interior transportation transport housing veterans homeland natural environment
+environmental finance trade industry foreign home culture fisheries employment immigration
+revenue management motor public social children corrections parks water
 """.split())
 
 # Roles that open a phrase with "of" that names a job, not an organization ("Head of

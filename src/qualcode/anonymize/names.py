@@ -12,7 +12,10 @@ candidate. The rules that settle it, in order:
   ("Center for Open Minds", "New York Gazette", kept whole though "New York" alone is
   allowed), but a generic unit or a role does not ("the Research Group", "Department of
   Computer Science", "Head of Research"): those become review candidates or stay;
-- a first name from the gazetteer, or a first name followed by a surname, makes a person;
+- a first name from the gazetteer, or a first name followed by a surname, makes a person,
+  even when the surname is an allowed word ("Quinn Slack", "Dave Welsh");
+- a department or office named by a government portfolio ("Department of Transportation")
+  is an organization, and so is a university with its campus ("University of X at Y");
 - the words around settle the rest: "my colleague X", "X said", "X and I", "people like X",
   "X, a researcher" (person), "at X", "joined X", "funded by X", "companies like X", "the X
   team", "X, a startup" (organization), "based in X", "moved to X", "in X" (place). Where an
@@ -41,6 +44,7 @@ from qualcode.anonymize.gazetteer import Gazetteer, gazetteer
 from qualcode.anonymize.lexicon import (
     EMPLOYERS,
     FOUNDERS,
+    GOVERNMENT_UNITS,
     INSTITUTION_WORDS,
     NAME_CONNECTORS,
     NON_NAME_ENDINGS,
@@ -56,6 +60,7 @@ from qualcode.anonymize.lexicon import (
     PERSON_NOUNS,
     PLACE_BEFORE,
     PLACE_VERBS,
+    PORTFOLIOS,
     PROJECT_WORDS,
     ROLE_WORDS,
     SELF_INTRODUCTIONS,
@@ -63,6 +68,7 @@ from qualcode.anonymize.lexicon import (
     TITLE_BEFORE,
     TITLES,
     common_words,
+    geography,
 )
 from qualcode.anonymize.spans import Candidate, Coverage, Span
 from qualcode.anonymize.text import (
@@ -84,7 +90,7 @@ _TOKEN = rf"(?:{_TITLE_ABBR}|{_INITIAL}|{CAP_WORD})"
 _CONNECTOR = "(?:of|for|&) the|" + "|".join(
     re.escape(c) for c in sorted(NAME_CONNECTORS, key=len, reverse=True))
 RUN = re.compile(
-    rf"(?<![\w{APOSTROPHES}@.])(?<![{UPPER}{LOWER}]-)"  # not after "ex-", but after "---"
+    rf"(?<![\w{APOSTROPHES}@.#])(?<![{UPPER}{LOWER}]-)"  # not after "ex-", but after "---"
     rf"{_TOKEN}(?:(?: (?:{_CONNECTOR}) | ){_TOKEN})*(?![\w@])"
     rf"(?![{APOSTROPHES}](?!s\b)\w)"  # not the "Don" of "Don't"
 )
@@ -92,6 +98,11 @@ _PIECE = re.compile(rf"{_TOKEN}|\S+")
 _WORD = re.compile(r"[\w'\u2019-]+")
 _ACRONYM = re.compile(rf"[{UPPER}]{{2,}}s?")
 _POSSESSIVES = ("'s", "\u2019s")
+_QUOTES = "\"\u201c\u2018'"
+# A capital inside a word after lower-case letters, as brands write them ("XtremeAg"), not
+# a surname's prefix ("McKenna", "DeLuca", "LeCharles").
+_CAMEL = re.compile(rf"(?!(?:Mc|Mac|De|Di|Da|La|Le|Van|Von)[{UPPER}])[{UPPER}][{LOWER}]+"
+                    rf"[{UPPER}][\w]*")
 _SURNAME_PREFIX = re.compile(rf"(?:Mc|Mac|O[{APOSTROPHES}])[{UPPER}][{LOWER}]")
 
 # A show's title: capitalized words with the short words that titles leave in lower case
@@ -105,21 +116,27 @@ _TITLE_CUE = "|".join(sorted((r"\s+".join(p) for p in TITLE_BEFORE), key=len, re
 _CUED_SHOW = re.compile(
     rf"(?i:\b(?:{_TITLE_CUE}|welcome\s+back\s+to|episode\s+(?:number\s+)?\d+\s+of"
     rf"|(?:podcast|show)\s+(?:called|named))(?:\s+(?:the|this\s+episode\s+of(?:\s+the)?))?\s+)"
-    rf"({_TITLE})(?![\w@])")
-_NAMED_SHOW = re.compile(rf"(?<![\w{APOSTROPHES}.-])({_TITLE})(?= podcast\b)")
+    rf"[{_QUOTES}]?({_TITLE})(?![\w@])")
+_NAMED_SHOW = re.compile(
+    rf"(?<![\w{APOSTROPHES}.-])({_TITLE})"
+    rf"(?= (?:podcast|show|magazine|newsletter|episode|series)\b)")
 _LOWER_SHOW = re.compile(
     rf"(?i:\bwelcome\s+(?:back\s+)?to\s+the\s+)([{LOWER}]+(?: [{LOWER}]+){{0,2}})"
     rf"(?= podcast\b)")
-_SHOW_CUES = ("welcome", "this is", "host", "episode", "listening to", "called", "named")
+_SHOW_CUES = ("welcome", "this is", "host", "episode", "listening to", "called", "named",
+              "podcast", "show", "magazine", "newsletter", "series")
 # An institution named "of" or "for" two things or more ("Center for Security and Emerging
 # Technology", "Center for Land, Water, & the Environment"): the run stops at "and", the
 # name does not.
-_HEADS = "|".join(sorted(w.capitalize() for w in ORG_HEADS & (INSTITUTION_WORDS | {"department"})))
+_HEADS = "|".join(sorted(w.capitalize()
+                         for w in ORG_HEADS & (INSTITUTION_WORDS | GOVERNMENT_UNITS)))
 _NAME_WORDS = rf"{CAP_WORD}(?: {CAP_WORD})*"
 _AND = r",? (?:and|&) (?:the )?"
 _PAIR_BEFORE = re.compile(rf"(?<![\w{APOSTROPHES}-])({_NAME_WORDS}) (?:and|&) $")
 _JOINED = re.compile(rf"\b(?:{_HEADS}) (?:of|for) (?:the )?{_NAME_WORDS}"
-                     rf"(?:, {_NAME_WORDS})*{_AND}{_NAME_WORDS}")
+                     rf"(?:, {_NAME_WORDS})*{_AND}{_NAME_WORDS}(?!\w| (?:of|for) )")
+# A university named with its campus: "University of Illinois at Chicago".
+_CAMPUS = re.compile(rf"\bUniversity of {_NAME_WORDS} at ({_NAME_WORDS})(?![\w@])")
 # The end of a sentence: not that of a title ("Dr. Quist").
 _SENTENCE_END = re.compile(r"(\w+)[.!?][\"'\u201d\u2019)]*\s")
 # A lower-case word just after or just before a name.
@@ -175,8 +192,10 @@ class ProperNameDetector:
         if (" and " in text or " & " in text) and spans:
             _join_institutions(text, spans)
             _join_pairs(text, spans, lambda w: ordinary_word(w) or self._allowed(w.lower()))
+        if " at " in text and "University of " in text:
+            _join_campus(text, spans)
         spans[:] = [self._lower_case_neighbour(text, s) for s in spans]
-        if "podcast" in lowered or any(cue in lowered for cue in _SHOW_CUES):
+        if any(cue in lowered for cue in _SHOW_CUES):
             self._shows(text, lowered, covered, spans, candidates)
         return spans, candidates
 
@@ -210,8 +229,8 @@ class ProperNameDetector:
         only guessed from a surname-like word ("the My Climate Journey podcast"), and so does
         a longer name that the title is part of."""
         found = [m.span(1) for m in _CUED_SHOW.finditer(text)]
+        found += [m.span(1) for m in _NAMED_SHOW.finditer(text)]
         if "podcast" in lowered:
-            found += [m.span(1) for m in _NAMED_SHOW.finditer(text)]
             found += [m.span(1) for m in _LOWER_SHOW.finditer(text)
                       if not any(w in self.common or w in _SHOW_WORDS
                                  for w in m.group(1).split())]
@@ -220,7 +239,9 @@ class ProperNameDetector:
             words = [w.lower() for w in title.split() if w[:1].isupper()]
             if covered.hits(start, end) or self._phrases.fullmatch(title) or (
                     words and all(self._allowed(w) for w in words)) or (
-                    starts_sentence(text, start) and all(w in self.common for w in words)):
+                    " " not in title and self._plain_title(title.lower())) or (
+                    starts_sentence(text, start) and text[start - 1:start] not in tuple(_QUOTES)
+                    and all(w in self.common for w in words)):
                 continue
             overlapping = [s for s in spans if s.start < end and start < s.end]
             if any(s.start < start or s.end > end or (s.kind == "PERSON" and s.confidence >= 0.8)
@@ -229,6 +250,11 @@ class ProperNameDetector:
             spans[:] = [s for s in spans if s not in overlapping]
             candidates[:] = [c for c in candidates if not (c.start < end and start < c.end)]
             spans.append(Span(start, end, "ORG", "proper_name", 0.75, normalize(title)))
+
+    def _plain_title(self, lower: str) -> bool:
+        """Whether a one-word title is a word that opens a sentence ("This episode", "In
+        episode 71"), not a title."""
+        return lower in self.common or lower in SMALL_WORDS or lower in _SHOW_WORDS
 
     def _as_organization(self, text: str, run: re.Match, spans: list[Span]) -> bool:
         """Whether a service the allow-list keeps as a tool ("a Zoom call") is named as
@@ -252,6 +278,7 @@ class ProperNameDetector:
         found = list(_PIECE.finditer(run.group()))
         lowers = [m.group().lower() for m in found]
         whole = _institution(lowers) or _names_a_title(text, run.start()) or (
+            _called(text, run.start())) or (
             len(lowers) > 1 and lowers[-1] in ORG_SUFFIXES
             and _employer_context(text, run.start(), []))
         for i, m in enumerate(found):
@@ -267,7 +294,8 @@ class ProperNameDetector:
                         self._first_name(lower) and i + 1 < len(found)
                         and not self._allowed(found[i + 1].group().lower()))
                     and not (i > 0 and lower in self.gaz.surnames  # "John Holland"
-                             and self._forename(found[i - 1].group().lower())))):
+                             and self._forename(found[i - 1].group().lower()))
+                    and not self._allowed_surname([f.group() for f in found], i))):
                 pieces.append([])
             else:
                 pieces[-1].append(token)
@@ -353,10 +381,21 @@ class ProperNameDetector:
                 and not _institution([t.lower for t in tokens[1:]]))
 
     def _full_name(self, tokens: list[_Token]) -> bool:
-        """Whether the piece is a first name and a surname, though the first name is also a
-        word ("Ken Sullivan", "Will Okafor")."""
-        return (len(tokens) == 2 and self._first_name(tokens[0].lower)
-                and tokens[1].lower in self.gaz.surnames)
+        """Whether the piece is a first name and a surname, with a middle name between or
+        not, though the first name is also a word ("Ken Sullivan", "Guy LeCharles Gonzalez")."""
+        return (len(tokens) in (2, 3) and self._first_name(tokens[0].lower)
+                and tokens[-1].lower in self.gaz.surnames
+                and not any(t.connector or t.lower in self.common for t in tokens[1:-1]))
+
+    def _allowed_surname(self, words: list[str], i: int) -> bool:
+        """Whether the allowed word `words[i]` is the surname of the first name before it in
+        a run of two ("John August", "Dave Welsh", "Quinn Slack"), and no place name."""
+        if i != 1 or len(words) != 2:
+            return False
+        first, word = words[0].lower(), words[1]
+        return (first in self.gaz.first_names and first not in self.common
+                and not self._allowed(first) and word[:1].isupper() and word[1:].islower()
+                and word.lower() not in geography())
 
     def _trim(self, tokens: list[_Token], vocabulary: set[str]) -> list[_Token]:
         """The run without ordinary words or connectors at either end."""
@@ -390,6 +429,7 @@ class ProperNameDetector:
         elif len(words) >= 2 and (lowers[-1].rstrip(".") in ORG_SUFFIXES or _org_head(tokens)):
             if _institution([t.lower for t in tokens]) or (
                     _coordinated_kind(text, tokens[0].start, spans) == "ORG") or (
+                    _described(after) in ORG_NOUNS) or (
                     not initial and _employer_context(text, tokens[0].start, spans)):
                 return "ORG", 0.6, ""  # "interning at The Beach House Studios"
             return "ORG", 0, "organization named in ordinary words"
@@ -448,6 +488,8 @@ class ProperNameDetector:
             return "PERSON", 0.7, ""
         if ordinary_word(first):
             return "", 0, ""  # "Hell, yeah", "Cash App": English writes them in lower case
+        if _CAMEL.fullmatch(word):
+            return "ORG", 0.6, ""  # "DeepWidget", "WidgetAI": how brands are written
         if initial and first not in gaz.surnames:
             return "", 0, ""
         surname = first in gaz.surnames or first in gaz.first_names
@@ -460,7 +502,7 @@ class ProperNameDetector:
         if _SURNAME_PREFIX.match(word):
             return "PERSON", 0.7, ""
         if any(c.isupper() for c in word[1:]):
-            return "ORG", 0.6, ""  # "DeepWidget", "WidgetAI": how brands are written
+            return "ORG", 0.6, ""  # "IHeart", "DeLuca": a capital inside, as brands have
         return "PERSON", 0, "rare capitalized word"
 
 
@@ -475,6 +517,19 @@ def _join_institutions(text: str, spans: list[Span]) -> None:
             spans[:] = [s for s in spans if not (s.start < m.end() and start < s.end)]
             spans.append(Span(start, m.end(), "ORG", "proper_name", head[0].confidence,
                               normalize(text[start:m.end()])))
+
+
+def _join_campus(text: str, spans: list[Span]) -> None:
+    """Extend a university found up to "at" over its campus ("University of Texas at
+    Arlington"), in place of whatever the campus's name was taken for."""
+    for m in _CAMPUS.finditer(text):
+        head = [s for s in spans
+                if s.kind == "ORG" and s.start <= m.start() < s.end == m.start(1) - 4]
+        if head:
+            start, end = head[0].start, m.end(1)
+            spans[:] = [s for s in spans if not (s.start < end and start < s.end)]
+            spans.append(Span(start, end, "ORG", "proper_name", head[0].confidence,
+                              normalize(text[start:end])))
 
 
 def _join_pairs(text: str, spans: list[Span], plain: Callable[[str], bool]) -> None:
@@ -561,7 +616,9 @@ def _institution(lowers: list[str]) -> bool:
         return False
     return words[-1] in INSTITUTION_WORDS or any(
         a in INSTITUTION_WORDS and b in ("of", "for")
-        for a, b in zip(lowers, lowers[1:], strict=False))
+        for a, b in zip(lowers, lowers[1:], strict=False)) or any(
+        a in GOVERNMENT_UNITS and b == "of" and c in PORTFOLIOS
+        for a, b, c in zip(lowers, lowers[1:], lowers[2:], strict=False))
 
 
 def _org_head(tokens: list[_Token]) -> bool:
@@ -611,7 +668,7 @@ def _cue(before: list[str], after: list[str], text: str, end: int) -> str:
             return "ORG"
         if noun in PERSON_NOUNS:
             return "PERSON"
-    described = after[1] if len(after) == 2 and after[0] in ("a", "an") else ""
+    described = _described(after)
     if (last in PERSON_BEFORE or (after and after[0] in PERSON_AFTER)
             or after[:2] == ["and", "i"] or described in PERSON_NOUNS
             or _follows(before, SELF_INTRODUCTIONS)):
@@ -624,6 +681,17 @@ def _cue(before: list[str], after: list[str], text: str, end: int) -> str:
     if last == "in" and text[end:end + 1] not in APOSTROPHES:
         return "PLACE"
     return ""
+
+
+def _described(after: list[str]) -> str:
+    """The noun a name is described by in apposition ("X, a startup"), or ''."""
+    return after[1] if len(after) == 2 and after[0] in ("a", "an") else ""
+
+
+def _called(text: str, start: int) -> bool:
+    """Whether an organization is named just before `start` ("a nonprofit called X")."""
+    before = _words_before(text, start)
+    return len(before) >= 2 and before[-1] in ("called", "named") and before[-2] in ORG_NOUNS
 
 
 def _coordinated_kind(text: str, start: int, spans: list[Span], comma: bool = True) -> str:
