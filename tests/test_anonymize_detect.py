@@ -411,21 +411,15 @@ def test_words_that_spell_a_linked_site_name_its_organization(detector):
         [("Table", "ORG")], [("Table", "ORG")]]
 
 
-def test_a_first_name_that_is_a_word_is_the_person_only_in_mid_sentence(detector):
+def test_a_first_name_that_is_a_word_is_the_person_in_mid_sentence_or_called_by_it(detector):
     texts = ["I joined Bill Thornquist's lab in 2018.",
-             "Later, in Bill's lab, we wrote it. Bill me for the coffee."]
+             "Later, in Bill's lab, we wrote it. Bill me for the coffee.",
+             "Bill, you were there."]
     detections = detector.detect_all(texts)
     assert [[t[s.start:s.end] for s in d.spans] for t, d in zip(texts, detections, strict=True)] \
-        == [["Bill Thornquist"], ["Bill"]]
+        == [["Bill Thornquist"], ["Bill"], ["Bill"]]
     assert detections[1].spans[0].start == texts[1].index("Bill's")
-
-
-def test_a_first_name_that_is_a_word_is_the_person_when_called_by_it(detector):
-    texts = ["We met Bill Quenneville at the lab.", "Bill, you were there. Bill me later."]
-    detections = detector.detect_all(texts)
-    assert [(texts[1][s.start:s.end], s.entity) for s in detections[1].spans] == [
-        ("Bill", "bill quenneville")]
-    assert detections[1].spans[0].start == 0
+    assert detections[2].spans[0].entity == "bill thornquist"
 
 
 def test_a_persons_initials_used_as_a_label_are_that_person(detector):

@@ -117,7 +117,7 @@ court airlines airways repertory orchestra symphony railroad railway federation
 # A department or office of a government, named by its portfolio ("Department of
 # Transportation", "Office of Management and Budget"): one body, unlike a university's
 # "Department of Computer Science", which every university has.
-GOVERNMENT_UNITS = frozenset("department office bureau division secretary".split())
+GOVERNMENT_UNITS = frozenset("department office bureau division".split())
 PORTFOLIOS = frozenset("""
 state justice defense defence health education energy labor labour agriculture commerce
 treasury interior transportation transport housing veterans homeland natural environment

@@ -240,7 +240,7 @@ class ProperNameDetector:
             if covered.hits(start, end) or self._phrases.fullmatch(title) or (
                     words and all(self._allowed(w) for w in words)) or (
                     " " not in title and self._plain_title(title.lower())) or (
-                    starts_sentence(text, start) and text[start - 1:start] not in tuple(_QUOTES)
+                    starts_sentence(text, start) and not text.endswith(tuple(_QUOTES), 0, start)
                     and all(w in self.common for w in words)):
                 continue
             overlapping = [s for s in spans if s.start < end and start < s.end]
