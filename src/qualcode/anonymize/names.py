@@ -278,7 +278,7 @@ class ProperNameDetector:
         found = list(_PIECE.finditer(run.group()))
         lowers = [m.group().lower() for m in found]
         whole = _institution(lowers) or _names_a_title(text, run.start()) or (
-            _called(text, run.start())) or (
+            _called(_words_before(text, run.start()))) or (
             len(lowers) > 1 and lowers[-1] in ORG_SUFFIXES
             and _employer_context(text, run.start(), []))
         for i, m in enumerate(found):
@@ -444,7 +444,7 @@ class ProperNameDetector:
             # Open Door".
             if not initial and (_employer_context(text, tokens[0].start, spans)
                                 or _names_a_title(text, tokens[0].start)
-                                or (cue == "ORG" and before[-1] in ("called", "named"))):
+                                or _called(before)):
                 return "ORG", 0.6, ""
             if (len(words) == 1 and not initial and self._first_name(first)
                     and _coordinated_kind(text, tokens[0].start, spans) == "PERSON"):
@@ -657,9 +657,9 @@ def _cue(before: list[str], after: list[str], text: str, end: int) -> str:
     """The kind the surrounding words give a name, or ''."""
     last = before[-1] if before else ""
     pair = tuple(before[-2:])
+    if _called(before):
+        return "ORG"  # "a startup called X"
     if last in ("called", "named") and len(before) >= 2:
-        if before[-2] in ORG_NOUNS or before[-2] == "place":
-            return "ORG"  # "a startup called X"
         if before[-2] in PERSON_NOUNS or before[-2] in ("guy", "woman", "man"):
             return "PERSON"
     if len(before) >= 2 and last in ("like", "including") or pair == ("such", "as"):
@@ -688,10 +688,11 @@ def _described(after: list[str]) -> str:
     return after[1] if len(after) == 2 and after[0] in ("a", "an") else ""
 
 
-def _called(text: str, start: int) -> bool:
-    """Whether an organization is named just before `start` ("a nonprofit called X")."""
-    before = _words_before(text, start)
-    return len(before) >= 2 and before[-1] in ("called", "named") and before[-2] in ORG_NOUNS
+def _called(before: list[str]) -> bool:
+    """Whether the words before a name say an organization is named ("a nonprofit called
+    X", "a place called X")."""
+    return len(before) >= 2 and before[-1] in ("called", "named") and (
+        before[-2] in ORG_NOUNS or before[-2] == "place")
 
 
 def _coordinated_kind(text: str, start: int, spans: list[Span], comma: bool = True) -> str:
