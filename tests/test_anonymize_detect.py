@@ -356,6 +356,49 @@ def test_names_whose_words_are_also_other_things(detector, text, expected):
     assert queued(detector, text) == []
 
 
+@pytest.mark.parametrize(("text", "expected"), [
+    # A place or people word opens an organization's name, and a place may end it.
+    ("Then she joined Irish Lantern as a pilot.", {"Irish Lantern": "ORG"}),
+    ("They are consultants at Brandvik Australia now.", {"Brandvik Australia": "ORG"}),
+    ("She spoke at the Nevada Lakes University Aviation job fair.",
+     {"Nevada Lakes University": "ORG"}),
+    # A local government is an employer; a possessive opens a college's name.
+    ("The City of Halvard gave us a grant.", {"City of Halvard": "ORG"}),
+    ("He lectured at St Odile's College Brightwater for years.",
+     {"St Odile's College Brightwater": "ORG"}),
+    # An acronym with an ampersand, or alone where an organization goes.
+    ("I was head of news at Q&R Global Insights, and then I left.",
+     {"Q&R Global Insights": "ORG"}),
+    ("We held a Q&A about our R&D budget.", {}),
+    ("Later he went to NWSU. He liked it.", {"NWSU": "ORG"}),
+    # What completes a person's name after it.
+    ("Photograph by Tavrin Nash, Jr. for the magazine.", {"Tavrin Nash, Jr.": "PERSON"}),
+    ("We thank Ilsa B. for the photos.", {"Ilsa B.": "PERSON"}),
+    # Peoples stay.
+    ("My Spanish is a layer of Chilean with a bit of Argentine.", {}),
+])
+def test_what_opens_and_closes_a_name(detector, text, expected):
+    assert kinds(detector, text) == expected
+
+
+def test_a_name_the_corpus_mostly_capitalizes_stays_a_name_though_once_in_lower_case(detector):
+    texts = ["quillmarsh hotel manager career story",
+             "It is the result of a Quillmarsh career. One evening, I passed a Quillmarsh hotel. "
+             "My career journey with Quillmarsh."]
+    detections = detector.detect_all(texts)
+    assert [texts[1][s.start:s.end] for s in detections[1].spans] == ["Quillmarsh"] * 3
+
+
+def test_initials_that_open_lines_without_a_colon_are_that_person(detector):
+    text = ("RM - Rowena Mestre\nTB - Tomas Brandt\n\nTB So, I'm here with Rowena Mestre.\n\n"
+            "RM No.\n\nTB Right, okay.\n")
+    spans = detector.detect_all([text])[0].spans
+    assert {text[s.start:s.end]: s.entity for s in spans} == {
+        "RM": "rowena mestre", "Rowena Mestre": "rowena mestre",
+        "TB": "tomas brandt", "Tomas Brandt": "tomas brandt"}
+    assert sum(text[s.start:s.end] in ("RM", "TB") for s in spans) == 5
+
+
 def test_a_name_broken_across_a_wrapped_line_is_one_name(detector):
     text = ("I had started a degree in history at the Technical\n"
             "University of Halden two years before, and then I met my colleague Ines\n"

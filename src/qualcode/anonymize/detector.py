@@ -241,7 +241,8 @@ class _NameTable:
         parts: dict[str, set[tuple[str, str]]] = {}
         # Parts of a person's name that are ordinary words too ("Bill" of "Bill Noble").
         loose: dict[str, set[tuple[str, str]]] = {}
-        labels = {m.group(1) for text in texts for m in _INITIALS_LABEL.finditer(text)}
+        labels = {m.group(1) or m.group(2)
+                  for text in texts for m in _INITIALS_LABEL.finditer(text)}
         for text, detection in zip(texts, detections, strict=True):
             for span in detection.spans:
                 written = text[span.start:span.end]
@@ -323,9 +324,11 @@ def _allowed_alone(surname: str, allow: frozenset[str], gaz: Gazetteer) -> bool:
     return lower in allow and lower not in gaz.surnames
 
 
-# A person's initials as the label of what they say ("VG: Good morning") or beside their
-# name ("Victor Geminiani (VG)").
-_INITIALS_LABEL = re.compile(r"(?<![\w(])\(?([A-Z]{2,3})(?::|\))")
+# A person's initials as the label of what they say ("VG: Good morning", or at a line's
+# start without a colon: "VG Right, okay.", "VG - Victor Geminiani") or beside their name
+# ("Victor Geminiani (VG)").
+_INITIALS_LABEL = re.compile(
+    r"(?<![\w(])\(?([A-Z]{2,3})(?::|\))|^([A-Z]{2,3}) (?=[A-Z]|\.\.\.|- )", re.MULTILINE)
 
 
 def _initials(words: list[str]) -> str:

@@ -34,7 +34,8 @@ neurips icml iclr aaai acl emnlp cvpr colm facct
 phd phds ph msc bsc ba ma mba master masters bachelor bachelors postdoc postdocs md jd esq
 rn lcsw psyd dds dvm
 ceo cto coo cfo vp hr pr pm pms qa ops
-ea ais x-risk fte ftes okr okrs kpi kpis mvp r&d ip it tv dm dms faq ok okay tbd asap
+ea ais x-risk fte ftes okr okrs kpi kpis mvp r&d q&a m&a p&l b&b r&b f&b d&i ip it tv dm dms
+faq ok okay tbd asap
 imo iirc fwiw afaik tl;dr eg ie etc vs
 covid covid-19 hiv aids sars episode episodes season seasons
 """.split())
@@ -44,6 +45,15 @@ english british american canadian australian european asian african latin irish 
 welsh french german dutch spanish portuguese italian polish russian ukrainian swedish
 norwegian danish finnish greek turkish arabic hebrew persian hindi indian chinese mandarin
 cantonese japanese korean vietnamese thai indonesian brazilian mexican nigerian kenyan
+argentine argentinian chilean colombian peruvian venezuelan cuban bolivian ecuadorian
+uruguayan paraguayan guatemalan honduran salvadoran nicaraguan panamanian haitian jamaican
+dominican rican austrian swiss belgian czech slovak hungarian romanian bulgarian serbian
+croatian bosnian slovenian albanian macedonian estonian latvian lithuanian belarusian icelandic
+egyptian moroccan algerian tunisian libyan ethiopian somali sudanese ghanaian senegalese
+ugandan tanzanian rwandan zimbabwean zambian israeli palestinian lebanese
+syrian iraqi iranian saudi emirati qatari kuwaiti yemeni jordanian afghan pakistani
+bangladeshi nepalese lankan burmese cambodian laotian malaysian singaporean filipino
+taiwanese tibetan mongolian kazakh uzbek armenian georgian azerbaijani kiwi aussie
 western eastern northern southern christian muslim jewish buddhist hindu catholic
 protestant atheist quaker mormon presbyterian methodist baptist lutheran episcopal anglican
 evangelical pentecostal orthodox mennonite unitarian
@@ -135,10 +145,12 @@ professor provost secretary minister officer principal
 # Words that introduce a project's name ("Project Cinderbox"), or are generic in one.
 PROJECT_WORDS = frozenset("project projects programme program initiative study".split())
 
-# Words that open an organization's name before "of" or "for" ("University of X").
+# Words that open an organization's name before "of" or "for" ("University of X"), a
+# local government's included ("City of X": the employer, not the place).
 ORG_HEADS = frozenset("""
 university institute college school academy department ministry center centre bank
 foundation society association council office agency museum library gallery archive archives
+city county town borough municipality
 """.split())
 
 # Connectors allowed inside a multi-word name ("Anouk van der Berg", "Bank of Halden").

@@ -46,6 +46,7 @@ from qualcode.anonymize.lexicon import (
     FOUNDERS,
     GOVERNMENT_UNITS,
     INSTITUTION_WORDS,
+    LANGUAGES_AND_PEOPLES,
     NAME_CONNECTORS,
     NON_NAME_ENDINGS,
     ORG_AFTER,
@@ -97,6 +98,11 @@ RUN = re.compile(
 _PIECE = re.compile(rf"{_TOKEN}|\S+")
 _WORD = re.compile(r"[\w'\u2019-]+")
 _ACRONYM = re.compile(rf"[{UPPER}]{{2,}}s?")
+# An acronym that stands alone where an organization goes, not before a noun it qualifies
+# ("the VHS tape", "to GPS locations"): "the ACLU, ...", "I went to UCLA and ...".
+_ACRONYM_BEFORE = re.compile(r"\b(?:[Tt]he|[Tt]o|[Ww]ith|[Aa]t|[Ff]or|[Jj]oined|[Bb]y) $")
+_ACRONYM_AFTER = re.compile(
+    r"[,.;:)!?]|\s+(?:and|or|is|was|has|had|in|where|which|who|that)\b")
 _POSSESSIVES = ("'s", "\u2019s")
 _QUOTES = "\"\u201c\u2018'"
 # A capital inside a word after lower-case letters, as brands write them ("XtremeAg"), not
@@ -131,8 +137,18 @@ _SHOW_CUES = ("welcome", "this is", "host", "episode", "listening to", "called",
 _HEADS = "|".join(sorted(w.capitalize()
                          for w in ORG_HEADS & (INSTITUTION_WORDS | GOVERNMENT_UNITS)))
 _NAME_WORDS = rf"{CAP_WORD}(?: {CAP_WORD})*"
+_OPENING_INSTITUTIONS = ORG_HEADS & INSTITUTION_WORDS  # not "the Age of Podcast Journalism"
+_NAME_SUFFIX = re.compile(
+    rf"(?<=[JS]r)\.|,? (?:Jr|Sr)\.?(?![\w{APOSTROPHES}])| ([{UPPER}])\.(?=\s)")
+_POSSESSIVE_HEADS = ("College", "University", "Hospital", "School", "Church", "Academy")
+_POSSESSIVE_INSTITUTION = re.compile(
+    rf"(?<![\w{APOSTROPHES}-])(?:(?:St\.?|Saint) )?{CAP_WORD}[{APOSTROPHES}]s "
+    rf"(?:{CAP_WORD} )?(?:{'|'.join(_POSSESSIVE_HEADS)})"
+    rf"(?: (?:of|for) (?:the )?{_NAME_WORDS}| {CAP_WORD})?(?![\w{APOSTROPHES}])")
 _AND = r",? (?:and|&) (?:the )?"
 _PAIR_BEFORE = re.compile(rf"(?<![\w{APOSTROPHES}-])({_NAME_WORDS}) (?:and|&) $")
+_WORDS_BEFORE = re.compile(rf"(?<![\w{APOSTROPHES}.-])((?:{CAP_WORD} ){{1,3}})$")
+_WORDS_AFTER = re.compile(rf" ((?:{CAP_WORD})(?: {CAP_WORD}){{0,2}})(?![\w{APOSTROPHES}-])")
 _JOINED = re.compile(rf"\b(?:{_HEADS}) (?:of|for) (?:the )?{_NAME_WORDS}"
                      rf"(?:, {_NAME_WORDS})*{_AND}{_NAME_WORDS}(?!\w| (?:of|for) )")
 # A university named with its campus: "University of Illinois at Chicago".
@@ -194,7 +210,11 @@ class ProperNameDetector:
             _join_pairs(text, spans, lambda w: ordinary_word(w) or self._allowed(w.lower()))
         if " at " in text and "University of " in text:
             _join_campus(text, spans)
+        _join_place_words(text, spans)
+        if any(f"s {head}" in text for head in _POSSESSIVE_HEADS):
+            _join_possessive_institutions(text, spans)
         spans[:] = [self._lower_case_neighbour(text, s) for s in spans]
+        _join_name_suffixes(text, spans)
         if any(cue in lowered for cue in _SHOW_CUES):
             self._shows(text, lowered, covered, spans, candidates)
         return spans, candidates
@@ -281,15 +301,24 @@ class ProperNameDetector:
             _called(_words_before(text, run.start()))) or (
             len(lowers) > 1 and lowers[-1] in ORG_SUFFIXES
             and _employer_context(text, run.start(), []))
+        # Words [0, kept) stay one piece: all of them, or an institution that the run
+        # opens with and that no other organization word follows ("Utah State University"
+        # in "the Utah State University Aviation job fair").
+        kept = len(found) if whole else next(
+            (k for k in range(len(found) - 1, 1, -1)
+             if lowers[k - 1] in _OPENING_INSTITUTIONS and _institution(lowers[:k])
+             and not any(w in ORG_HEADS or w in ORG_SUFFIXES for w in lowers[k:])), 0)
         for i, m in enumerate(found):
             start, end = run.start() + m.start(), run.start() + m.end()
             word = m.group()
             lower = word.lower()
             token = _Token(start, end, word, lower, lower in NAME_CONNECTORS or word == "the")
+            if 0 < kept == i:
+                pieces.append([])
             if covered.hits(start, end) or (
                     word == "the" and any(self._first_name(found[j].group().lower())
                                           for j in range(max(0, i - 3), i - 1))
-            ) or not whole and (phrases.hits(start, end) or (
+            ) or i >= kept and (phrases.hits(start, end) or (
                     not token.connector and self._allowed(lower) and not (
                         self._first_name(lower) and i + 1 < len(found)
                         and not self._allowed(found[i + 1].group().lower()))
@@ -376,9 +405,12 @@ class ProperNameDetector:
 
     @staticmethod
     def _needed(tokens: list[_Token]) -> bool:
-        """Whether the first word is one without which the rest is no institution."""
-        return (tokens[0].lower not in SMALL_WORDS and _institution([t.lower for t in tokens])
-                and not _institution([t.lower for t in tokens[1:]]))
+        """Whether the first word is one without which the rest is no institution ("The
+        Daily Tribune", "City of Gary", "New York Times")."""
+        return _org_head(tokens[:2]) or (
+            tokens[0].lower not in SMALL_WORDS and _institution([t.lower for t in tokens])
+            and (not _institution([t.lower for t in tokens[1:]])
+                 or f"{tokens[0].lower} {tokens[1].lower}" in geography()))
 
     def _full_name(self, tokens: list[_Token]) -> bool:
         """Whether the piece is a first name and a surname, with a middle name between or
@@ -481,6 +513,10 @@ class ProperNameDetector:
                 return "PERSON", 0.7, ""  # "... from Everledger. LK: Good, good."
             if text[tokens[-1].end:tokens[-1].end + 2] in _POSSESSIVES:
                 return "ORG", 0.65, ""  # "KVQ's new program"
+            if not word.endswith("s") and _ACRONYM_BEFORE.search(
+                    text, max(0, tokens[0].start - 10), tokens[0].start) and (
+                    _ACRONYM_AFTER.match(text, tokens[-1].end)):
+                return "ORG", 0.6, ""  # "the ACLU, ...", "I went to UCLA."
             return "ORG", 0, "acronym"
         if _speaker_label(text, tokens[0].start, tokens[-1].end,
                           first in gaz.first_names) and not any(
@@ -530,6 +566,55 @@ def _join_campus(text: str, spans: list[Span]) -> None:
             spans[:] = [s for s in spans if not (s.start < end and start < s.end)]
             spans.append(Span(start, end, "ORG", "proper_name", head[0].confidence,
                               normalize(text[start:end])))
+
+
+def _join_name_suffixes(text: str, spans: list[Span]) -> None:
+    """Extend a person's name over what completes it after: "Jr." or "Sr." ("Carlton Ward,
+    Jr."), and the initial of a surname after a first name alone ("Frank J.")."""
+    for i, span in enumerate(spans):
+        if span.kind != "PERSON" or not (m := _NAME_SUFFIX.match(text, span.end)) or (
+                m.group(1) and " " in text[span.start:span.end]):
+            continue
+        end = m.end()
+        spans[i] = replace(span, end=end, entity=normalize(text[span.start:end]))
+        spans[:] = [s for s in spans if s is spans[i] or not (s.start < end and span.end < s.end)]
+
+
+def _join_possessive_institutions(text: str, spans: list[Span]) -> None:
+    """One organization, in place of the names its words were taken for, where a possessive
+    opens an institution's name: "King's College London", "St Mary's Hospital"; not where
+    it closes one ("Oregon State University's College of Veterinary Medicine")."""
+    for m in _POSSESSIVE_INSTITUTION.finditer(text):
+        start, end = m.span()
+        if any(s.kind == "ORG" and s.start < start < s.end for s in spans):
+            continue
+        spans[:] = [s for s in spans if not (s.start < end and start < s.end)]
+        spans.append(Span(start, end, "ORG", "proper_name", 0.9, normalize(m.group())))
+
+
+def _join_place_words(text: str, spans: list[Span]) -> None:
+    """Extend an organization over the place or people words that open its name and the
+    place that ends it, which the allow-list keeps when they stand alone: "American Eagle",
+    "Oregon State University", "KPMG Australia"."""
+    for i, span in enumerate(spans):
+        if span.kind != "ORG":
+            continue
+        start, end = span.start, span.end
+        if m := _WORDS_BEFORE.search(text, max(0, start - 50), start):
+            words = m.group(1).split()
+            for n in range(len(words), 0, -1):
+                lower = " ".join(words[-n:]).lower()
+                if lower in geography() or lower in LANGUAGES_AND_PEOPLES:
+                    start -= len(" ".join(words[-n:])) + 1
+                    break
+        if m := _WORDS_AFTER.match(text, end):
+            words = m.group(1).split()
+            for n in range(len(words), 0, -1):
+                if " ".join(words[:n]).lower() in geography():
+                    end += len(" ".join(words[:n])) + 1
+                    break
+        if (start, end) != (span.start, span.end):
+            spans[i] = replace(span, start=start, end=end, entity=normalize(text[start:end]))
 
 
 def _join_pairs(text: str, spans: list[Span], plain: Callable[[str], bool]) -> None:

@@ -8,7 +8,10 @@ from __future__ import annotations
 
 import re
 import unicodedata
+from collections import Counter
 from functools import lru_cache
+
+from qualcode.anonymize.casing import name_word
 
 
 def _char_class(predicate) -> str:
@@ -22,13 +25,13 @@ LOWER = _char_class(str.islower)
 APOSTROPHES = "'\u2019"
 
 # A capitalized word: Title-case (with inner hyphens or apostrophes: Jean-Luc, O'Neill,
-# L'erin, D'arcy), CamelCase (McAllister, DeepWidget, WidgetAI, RocketX; not SaaS or IoT) or
-# an acronym of two or more capitals (NWL, NGOs).
+# L'erin, D'arcy), CamelCase (McAllister, DeepWidget, WidgetAI, RocketX; not SaaS or IoT),
+# an acronym of two or more capitals (NWL, NGOs) or one with an ampersand (AT&T, S&P).
 CAP_WORD = (
     rf"(?:(?:(?:[{UPPER}][{APOSTROPHES}])?[{UPPER}][{LOWER}]+|[DLO][{APOSTROPHES}][{LOWER}]{{2,}})"
     rf"(?:-[{UPPER}]?[{LOWER}]+|[{APOSTROPHES}][{UPPER}][{LOWER}]+|[{UPPER}][{LOWER}]+)*"
     rf"(?:[{UPPER}]{{2,}}(?![{LOWER}])|(?<=[{LOWER}]{{3}})[{UPPER}](?![{UPPER}{LOWER}]))?"
-    rf"|[{UPPER}]{{2,}}(?:s\b)?)"
+    rf"|[{UPPER}]{{1,3}}&[{UPPER}]{{1,3}}(?![\w&])|[{UPPER}]{{2,}}(?:s\b)?)"
 )
 
 # Characters after which the next word starts a sentence (or a quote, list item, label).
@@ -55,16 +58,24 @@ def normalize(surface: str) -> str:
 
 
 def lowercase_vocabulary(texts) -> set[str]:
-    """Every word that occurs in lower case somewhere in `texts`: a capitalized word whose
-    lower-case form is used elsewhere in the corpus is an ordinary word, not a name."""
-    vocabulary: set[str] = set()
+    """The words that `texts` use in lower case: a capitalized word whose lower-case form is
+    used elsewhere in the corpus is an ordinary word, not a name. Not so for a word English
+    writes with a capital (see casing.name_word) that the corpus, too, mostly capitalizes in
+    mid-sentence, more than twice as often as not: "marriott hotel" in one caption does not
+    make "Marriott" a word."""
+    lower: Counter[str] = Counter()
+    capital: Counter[str] = Counter()
     for text in texts:
-        vocabulary.update(_LOWER_WORD.findall(text))
-    return vocabulary
+        lower.update(_LOWER_WORD.findall(text))
+        capital.update(w.lower() for w in _MID_SENTENCE_CAPITAL.findall(text))
+    return {word for word, n in lower.items()
+            if not name_word(word) or 2 * n >= capital[word]}
 
 
 # Not a file's or a site's name ("lauren.jpg", "shovels.dev"): that is no ordinary use.
 _LOWER_WORD = re.compile(rf"(?<![\w{APOSTROPHES}./])[{LOWER}][{LOWER}]+(?![\w{APOSTROPHES}]|\.\w)")
+_MID_SENTENCE_CAPITAL = re.compile(
+    rf"(?<=[{LOWER},] )[{UPPER}][{LOWER}]+(?![\w{APOSTROPHES}]|\.\w)")
 
 
 # A line that opens with markup, a number or a timestamp, or with a speaker's label.
