@@ -248,9 +248,18 @@ def test_an_acronym_of_a_name_found_is_the_same_organization(detector):
     "She is our Head of Research and the Director of Policy.",
     "The Research Group and the Department of Computer Science met.",
     "It was a lesson from Experience, not a Great Idea.",
+    "My guest is the Executive Director of Research at 2,000 Lanterns.",
 ])
 def test_roles_and_generic_units_are_not_replaced(detector, text):
     assert found(detector, text) == {}
+
+
+def test_ordinary_words_of_a_codebook_label_do_not_cut_an_organizations_name():
+    detector = Detector(allow=["Organization type", "Research taste", "ML engineering"])
+    text = ("She worked at the Halden Trade Organization on Research taste, then on ML "
+            "engineering.")
+    assert kinds(detector, text) == {"Halden Trade Organization": "ORG"}
+    assert "ml" in detector.allow and "research taste" in detector.allow
 
 
 def test_acronyms_and_words_english_writes_both_ways_are_queued_not_replaced(detector):

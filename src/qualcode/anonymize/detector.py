@@ -57,9 +57,7 @@ class Detector:
     def __init__(self, roster: Roster | None = None, allow: Iterable[str] = (),
                  nlp_model: str | None = None, detectors: Iterable[str] | None = None,
                  known: KnownLookup | None = None):
-        extra = {w.lower() for phrase in allow for w in re.findall(r"[\w'-]+", phrase)}
-        extra |= {" ".join(phrase.lower().split()) for phrase in allow}
-        self.allow = default_allow_list() | frozenset(extra)
+        self.allow = default_allow_list() | frozenset(_allow_list(allow))
         self.roster = RosterMatcher(roster or Roster())
         self.enabled = set(detectors or DETECTORS) - ({"ner"} if nlp_model is None else set())
         self.fuzzy = FuzzyMatcher(self.roster, self.allow)
@@ -315,6 +313,18 @@ class _NameTable:
             entity, kind, confidence = self.forms[form]
             spans.append(Span(start, end, kind, "proper_name", confidence, entity))
         return spans
+
+
+def _allow_list(phrases: Iterable[str]) -> set[str]:
+    """The words and phrases to keep, in lower case, from `phrases` (codebook labels, words
+    reviewers kept): each whole, and the words of a longer one that English does not use
+    as ordinary words ("ML" of "ML engineering"). "Organization" of "Organization type"
+    needs no keeping, and kept, it would cut "World Trade Organization" short."""
+    words = {" ".join(phrase.lower().split()) for phrase in phrases}
+    for phrase in list(words):
+        words.update(w for w in re.findall(r"[\w'-]+", phrase)
+                     if w not in common_words() and not ordinary_word(w))
+    return words
 
 
 def _allowed_alone(surname: str, allow: frozenset[str], gaz: Gazetteer) -> bool:

@@ -32,7 +32,7 @@ internet web email wifi pdf url urls http https app apps iphone mac pc
 bayesian markov gaussian boltzmann turing monte carlo nash pareto fermi occam goodhart
 neurips icml iclr aaai acl emnlp cvpr colm facct
 phd phds ph msc bsc ba ma mba master masters bachelor bachelors postdoc postdocs md jd esq
-rn lcsw psyd dds dvm
+rn lcsw psyd dds dvm gis gps
 ceo cto coo cfo vp hr pr pm pms qa ops
 ea ais x-risk fte ftes okr okrs kpi kpis mvp r&d q&a m&a p&l b&b r&b f&b d&i ip it tv dm dms
 faq ok okay tbd asap
@@ -189,6 +189,12 @@ wikipedia arxiv overleaf docker colab
 # The words of ORG_BEFORE that say so even of ordinary words with capitals ("at Hugging
 # Face"); "from" and "via" do not ("a lesson from Experience").
 ORG_WHEN_ORDINARY = ORG_BEFORE - {"from", "via", "acquired"}
+# Units of an organization, which a role names ("Director of Research"), not organizations.
+DEPARTMENTS = frozenset("""
+research engineering marketing sales operations product products design policy
+communications strategy finance development partnerships programs programmes science
+technology education outreach admissions people talent growth content editorial
+""".split())
 # Before "of", words that make the next name an organization ("founder of X", "CTO of X",
 # "a subsidiary of X", "the drummer of X").
 FOUNDERS = ROLE_WORDS | frozenset("""

@@ -42,6 +42,7 @@ from dataclasses import dataclass, replace
 from qualcode.anonymize.casing import capital_share, name_word, ordinary_word
 from qualcode.anonymize.gazetteer import Gazetteer, gazetteer
 from qualcode.anonymize.lexicon import (
+    DEPARTMENTS,
     EMPLOYERS,
     FOUNDERS,
     GOVERNMENT_UNITS,
@@ -474,9 +475,9 @@ class ProperNameDetector:
             # Ordinary words with capitals mid-sentence where an employer goes, or named
             # as one: "I worked at Hugging Face", "Teespring and Spring", "a startup called
             # Open Door".
-            if not initial and (_employer_context(text, tokens[0].start, spans)
-                                or _names_a_title(text, tokens[0].start)
-                                or _called(before)):
+            if not initial and (len(words) > 1 or first not in DEPARTMENTS) and (
+                    _employer_context(text, tokens[0].start, spans)
+                    or _names_a_title(text, tokens[0].start) or _called(before)):
                 return "ORG", 0.6, ""
             if (len(words) == 1 and not initial and self._first_name(first)
                     and _coordinated_kind(text, tokens[0].start, spans) == "PERSON"):
