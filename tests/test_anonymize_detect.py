@@ -371,6 +371,8 @@ def test_names_whose_words_are_also_other_things(detector, text, expected):
     ("They are consultants at Brandvik Australia now.", {"Brandvik Australia": "ORG"}),
     ("She spoke at the Nevada Lakes University Aviation job fair.",
      {"Nevada Lakes University": "ORG"}),
+    # Ordinary words joined by "and" to an organization named by its last word.
+    ("She toured with the Salt and Lantern Theater in May.", {"Salt and Lantern Theater": "ORG"}),
     # A local government is an employer; a possessive opens a college's name.
     ("The City of Halvard gave us a grant.", {"City of Halvard": "ORG"}),
     ("He lectured at St Odile's College Brightwater for years.",

@@ -109,7 +109,8 @@ archives army navy court service services division administration airlines airwa
 theater theatres theaters repertory orchestra symphony opera ballet railroad railway railways
 farm farms kitchen records news board industries enterprises hotel church federation league
 union guild cooperative pharmaceuticals therapeutics biosciences brewery bakery publishing
-publishers productions pictures films entertainment
+publishers productions pictures films entertainment organization organisation associates
+hotels resorts
 """.split())
 
 # The subset of organization words that name an institution even when every other word of

@@ -619,18 +619,21 @@ def _join_place_words(text: str, spans: list[Span]) -> None:
 
 
 def _join_pairs(text: str, spans: list[Span], plain: Callable[[str], bool]) -> None:
-    """Extend an institution over the `plain` words (ordinary or allowed) joined to it by
-    "and" before it: "the Science and Technology Museum", not "Tobias and Halden
-    University"."""
-    for i, span in enumerate(spans):
-        last = text[span.start:span.end].split()[-1].lower()
-        if span.kind != "ORG" or last not in INSTITUTION_WORDS:
+    """Extend an organization named by its last word over the `plain` words (ordinary or
+    allowed) joined to it by "and" before it, in place of what they were taken for: "the
+    Science and Technology Museum", "Bread and Puppet Theater", "Food and Agriculture
+    Organization"; not "Tobias and Halden University"."""
+    for span in list(spans):
+        last = text[span.start:span.end].split()[-1].lower().rstrip(".")
+        if span.kind != "ORG" or (last not in INSTITUTION_WORDS and last not in ORG_SUFFIXES) or (
+                not any(s is span for s in spans)):
             continue
         m = _PAIR_BEFORE.search(text, max(0, span.start - 60), span.start)
-        if m and all(plain(w) for w in m.group(1).split()) and not any(
-                s.end > m.start() and s.start < span.start for s in spans):
-            spans[i] = replace(span, start=m.start(1), entity=normalize(
-                text[m.start(1):span.end]))
+        if m and all(plain(w) for w in m.group(1).split()):
+            start = m.start(1)
+            joined = replace(span, start=start, entity=normalize(text[start:span.end]))
+            spans[:] = [joined if s is span else s for s in spans
+                        if s is span or not (s.start < span.start and start < s.end)]
 
 
 def _singular(word: str) -> str | None:
