@@ -236,6 +236,11 @@ def test_tools_stay_where_they_are_tools(detector):
     assert found(detector, "We had a Zoom call and then talked on Slack.") == {}
 
 
+def test_media_platforms_are_organizations_but_working_tools_stay(detector):
+    text = "I posted it on LinkedIn and YouTube, and the code is on GitHub."
+    assert kinds(detector, text) == {"LinkedIn": "ORG", "YouTube": "ORG"}
+
+
 def test_an_acronym_of_a_name_found_is_the_same_organization(detector):
     texts = ["She worked at the Center for Bright Futures until 2020.",
              "Back then CBF had two staff."]

@@ -26,8 +26,8 @@ sgd adam sae saes lora moe evals eval interp mech
 python pytorch tensorflow jax numpy pandas scipy sklearn jupyter colab cuda triton rust java
 javascript typescript haskell julia matlab sql json csv yaml html latex markdown git github
 gitlab linux unix windows macos ios android aws gcp azure kubernetes docker slurm
-slack zoom teams notion discord signal whatsapp telegram twitter linkedin youtube substack
-reddit wikipedia arxiv overleaf excel powerpoint word docs sheets drive gmail calendar
+slack zoom teams notion discord signal whatsapp telegram arxiv overleaf excel powerpoint word
+docs sheets drive gmail calendar
 internet web email wifi pdf url urls http https app apps iphone mac pc
 bayesian markov gaussian boltzmann turing monte carlo nash pareto fermi occam goodhart
 neurips icml iclr aaai acl emnlp cvpr colm facct
@@ -181,10 +181,10 @@ company org organization organisation nonprofit non-profit lab institute employe
 acquired from
 """.split())
 # Services in the tech allow-list that are also employers: kept as tools ("on Zoom"), but
-# made an organization where an employer goes ("I worked at GitHub").
+# made an organization where an employer goes ("I worked at GitHub"). Media platforms
+# (LinkedIn, YouTube, Wikipedia) are not in the allow-list: organizations, like Facebook.
 EMPLOYERS = frozenset("""
-github gitlab slack zoom notion discord signal twitter linkedin youtube substack reddit
-wikipedia arxiv overleaf docker colab
+github gitlab slack zoom notion discord signal whatsapp telegram arxiv overleaf docker colab
 """.split())
 
 # The words of ORG_BEFORE that say so even of ordinary words with capitals ("at Hugging
