@@ -254,9 +254,15 @@ def test_an_acronym_of_a_name_found_is_the_same_organization(detector):
     "The Research Group and the Department of Computer Science met.",
     "It was a lesson from Experience, not a Great Idea.",
     "My guest is the Executive Director of Research at 2,000 Lanterns.",
+    "She is a Professor of Astronomy, and most schools in the United States have one.",
 ])
 def test_roles_and_generic_units_are_not_replaced(detector, text):
     assert found(detector, text) == {}
+
+
+def test_a_state_after_a_town_is_no_name(detector):
+    assert "NY" not in kinds(detector, "She weaves in Quillport, NY. Come and see.")
+    assert "CA" not in kinds(detector, "QUILLPORT, CA--The weavers met today.")
 
 
 def test_ordinary_words_of_a_codebook_label_do_not_cut_an_organizations_name():

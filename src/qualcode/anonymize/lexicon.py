@@ -329,13 +329,22 @@ def geography() -> frozenset[str]:
 
     names = {name.split(" (")[0].lower() for name in (*Address.countries, *Address.states)}
     names |= {"usa", "us", "uk", "eu", "uae", "un", "britain", "england", "scotland", "wales",
-              "korea", "holland"}
+              "korea", "holland", "united states", "the united states", "the netherlands"}
     names |= {"africa", "asia", "europe", "oceania", "america", "americas", "north america",
               "south america", "latin america", "central america", "asia pacific", "apac",
               "emea", "scandinavia", "southeast asia", "east asia", "south asia",
               "sub-saharan africa", "west africa", "east africa", "the balkans", "balkans",
               "caribbean", "the caribbean", "middle east", "global south", "global north"}
     return frozenset(names)
+
+
+@cache
+def state_codes() -> frozenset[str]:
+    """The US states' postal codes ("NY"), from Faker's English address data: a state, not
+    a name, after a town and a comma ("Brooklyn, NY")."""
+    from faker.providers.address.en_US import Provider as Address
+
+    return frozenset(Address.states_abbr)
 
 
 @cache

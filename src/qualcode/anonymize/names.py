@@ -71,6 +71,7 @@ from qualcode.anonymize.lexicon import (
     TITLES,
     common_words,
     geography,
+    state_codes,
 )
 from qualcode.anonymize.spans import Candidate, Coverage, Span
 from qualcode.anonymize.text import (
@@ -99,6 +100,8 @@ RUN = re.compile(
 _PIECE = re.compile(rf"{_TOKEN}|\S+")
 _WORD = re.compile(r"[\w'\u2019-]+")
 _ACRONYM = re.compile(rf"[{UPPER}]{{2,}}s?")
+_TOWN_BEFORE = re.compile(rf"{CAP_WORD}, $")
+_STATE_AFTER = re.compile(r"[.;:)\-\u2013\u2014]|\s*$|\s*\n| \d")
 # An acronym that stands alone where an organization goes, not before a noun it qualifies
 # ("the VHS tape", "to GPS locations"): "the ACLU, ...", "I went to UCLA and ...".
 _ACRONYM_BEFORE = re.compile(r"\b(?:[Tt]he|[Tt]o|[Ww]ith|[Aa]t|[Ff]or|[Jj]oined|[Bb]y) $")
@@ -387,6 +390,8 @@ class ProperNameDetector:
         while tokens and tokens[0].lower.rstrip(".") in TITLES:
             titled = True
             tokens = tokens[1:]
+        if titled and tokens and tokens[0].connector:
+            return  # a post, not a title: "Professor of Astronomy"
         words = [t for t in tokens if not t.connector and not _is_initial(t.text)]
         if not words:
             return
@@ -454,6 +459,10 @@ class ProperNameDetector:
         after = _words_after(text, tokens[-1].end)
         if titled or (before and before[-1].rstrip(".") in TITLES):
             return "PERSON", 0.95, ""
+        if len(tokens) == 1 and tokens[0].text in state_codes() and _TOWN_BEFORE.search(
+                text, max(0, tokens[0].start - 40), tokens[0].start) and (
+                _STATE_AFTER.match(text, tokens[0].end)):
+            return "", 0, ""  # "Brooklyn, NY.": the state of a town, not "Joe, AL and Bill"
         if len(words) >= 2 and not all(ordinary):
             if lowers[0] in PROJECT_WORDS and not ordinary[1]:
                 return "PROJECT", 0.85, ""
