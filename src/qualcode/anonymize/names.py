@@ -15,7 +15,11 @@ candidate. The rules that settle it, in order:
 - a first name from the gazetteer, or a first name followed by a surname, makes a person,
   even when the surname is an allowed word ("Quinn Slack", "Dave Welsh");
 - a department or office named by a government portfolio ("Department of Transportation")
-  is an organization, and so is a university with its campus ("University of X at Y");
+  is an organization, and so is a university with its campus ("University of X at Y"), a
+  local government ("City of X"), an institution that a possessive opens ("King's College
+  London"), and an organization with the place or people words that open it and the place
+  that ends it ("American Eagle", "KPMG Australia") or the ordinary words joined to it by
+  "and" ("Food and Agriculture Organization");
 - the words around settle the rest: "my colleague X", "X said", "X and I", "people like X",
   "X, a researcher" (person), "at X", "joined X", "funded by X", "companies like X", "the X
   team", "X, a startup" (organization), "based in X", "moved to X", "in X" (place). Where an
