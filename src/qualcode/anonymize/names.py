@@ -585,13 +585,15 @@ def _join_campus(text: str, spans: list[Span]) -> None:
 def _join_name_suffixes(text: str, spans: list[Span]) -> None:
     """Extend a person's name over what completes it after: "Jr." or "Sr." ("Carlton Ward,
     Jr."), and the initial of a surname after a first name alone ("Frank J.")."""
-    for i, span in enumerate(spans):
-        if span.kind != "PERSON" or not (m := _NAME_SUFFIX.match(text, span.end)) or (
+    grown, tails = [], []
+    for span in spans:
+        if span.kind == "PERSON" and (m := _NAME_SUFFIX.match(text, span.end)) and not (
                 m.group(1) and " " in text[span.start:span.end]):
-            continue
-        end = m.end()
-        spans[i] = replace(span, end=end, entity=normalize(text[span.start:end]))
-        spans[:] = [s for s in spans if s is spans[i] or not (s.start < end and span.end < s.end)]
+            tails.append((span.end, m.end()))
+            span = replace(span, end=m.end(), entity=normalize(text[span.start:m.end()]))
+        grown.append(span)
+    # What the suffix was taken for on its own ("Jr" as a name) gives way.
+    spans[:] = [s for s in grown if not any(a <= s.start and s.end <= b for a, b in tails)]
 
 
 def _join_possessive_institutions(text: str, spans: list[Span]) -> None:
