@@ -556,6 +556,14 @@ class ProperNameDetector:
         return "PERSON", 0, "rare capitalized word"
 
 
+def _one_organization(text: str, spans: list[Span], start: int, end: int,
+                      confidence: float) -> None:
+    """One organization over [start, end), in place of the spans its words were taken for."""
+    spans[:] = [s for s in spans if not (s.start < end and start < s.end)]
+    spans.append(Span(start, end, "ORG", "proper_name", confidence,
+                      normalize(text[start:end])))
+
+
 def _join_institutions(text: str, spans: list[Span]) -> None:
     """Extend an organization found up to "and" or a comma over the rest of its name (see
     _JOINED), when the rest is made of ordinary words: not "University of Halden and Tobias"."""
@@ -563,10 +571,7 @@ def _join_institutions(text: str, spans: list[Span]) -> None:
         head = [s for s in spans if s.kind == "ORG" and s.start <= m.start() < s.end < m.end()]
         joined = re.split(rf"{_AND}|, ", text[head[0].end:m.end()])[1:] if head else []
         if joined and all(ordinary_word(w.lower()) for part in joined for w in part.split()):
-            start = head[0].start
-            spans[:] = [s for s in spans if not (s.start < m.end() and start < s.end)]
-            spans.append(Span(start, m.end(), "ORG", "proper_name", head[0].confidence,
-                              normalize(text[start:m.end()])))
+            _one_organization(text, spans, head[0].start, m.end(), head[0].confidence)
 
 
 def _join_campus(text: str, spans: list[Span]) -> None:
@@ -576,10 +581,7 @@ def _join_campus(text: str, spans: list[Span]) -> None:
         head = [s for s in spans
                 if s.kind == "ORG" and s.start <= m.start() < s.end == m.start(1) - 4]
         if head:
-            start, end = head[0].start, m.end(1)
-            spans[:] = [s for s in spans if not (s.start < end and start < s.end)]
-            spans.append(Span(start, end, "ORG", "proper_name", head[0].confidence,
-                              normalize(text[start:end])))
+            _one_organization(text, spans, head[0].start, m.end(1), head[0].confidence)
 
 
 def _join_name_suffixes(text: str, spans: list[Span]) -> None:
@@ -601,11 +603,8 @@ def _join_possessive_institutions(text: str, spans: list[Span]) -> None:
     opens an institution's name: "King's College London", "St Mary's Hospital"; not where
     it closes one ("Oregon State University's College of Veterinary Medicine")."""
     for m in _POSSESSIVE_INSTITUTION.finditer(text):
-        start, end = m.span()
-        if any(s.kind == "ORG" and s.start < start < s.end for s in spans):
-            continue
-        spans[:] = [s for s in spans if not (s.start < end and start < s.end)]
-        spans.append(Span(start, end, "ORG", "proper_name", 0.9, normalize(m.group())))
+        if not any(s.kind == "ORG" and s.start < m.start() < s.end for s in spans):
+            _one_organization(text, spans, m.start(), m.end(), 0.9)
 
 
 def _join_place_words(text: str, spans: list[Span]) -> None:
