@@ -288,6 +288,12 @@ def test_a_word_english_writes_only_with_a_capital_is_a_name(detector, text, nam
     assert list(found(detector, text)) == [name]
 
 
+def test_a_word_english_lacks_is_a_name_though_it_opens_a_sentence(detector):
+    assert list(found(detector, "We met on Monday. Quorvath will soon add a course.")) == [
+        "Quorvath"]
+    assert found(detector, "Holding-back works. Uh-oh! Wh-what now?") == {}
+
+
 @pytest.mark.parametrize("text", [
     "All right. Hell, yeah. And Hell yeah again.",  # "Hell" is a surname too
     "I use Cash App to pay. Cash App is fine.",  # and "Cash" a first name
@@ -398,6 +404,13 @@ def test_names_whose_words_are_also_other_things(detector, text, expected):
     ("We thank Ilsa B. for the photos.", {"Ilsa B.": "PERSON"}),
     # Peoples stay.
     ("My Spanish is a layer of Chilean with a bit of Argentine.", {}),
+    # An organization named in ordinary words, where the text says it is named.
+    ("He runs a company called Clarity Robotics. It builds arms.", {"Clarity Robotics": "ORG"}),
+    # A brand that opens with a lower-case letter; the tech words written so stay.
+    ("I manage investor relations for eVantor Holdings this year.",
+     {"eVantor Holdings": "ORG"}),
+    ("Listen on iBrindle and tell a friend.", {"iBrindle": "ORG"}),
+    ("I read it on my iPhone in the car.", {}),
 ])
 def test_what_opens_and_closes_a_name(detector, text, expected):
     assert kinds(detector, text) == expected

@@ -116,7 +116,7 @@ _QUOTES = "\"\u201c\u2018'"
 # A capital inside a word after lower-case letters, as brands write them ("XtremeAg"), not
 # a surname's prefix ("McKenna", "DeLuca", "LeCharles").
 _CAMEL = re.compile(rf"(?!(?:Mc|Mac|De|Di|Da|La|Le|Van|Von)[{UPPER}])[{UPPER}][{LOWER}]+"
-                    rf"[{UPPER}][\w]*")
+                    rf"[{UPPER}][\w]*|[{LOWER}][{UPPER}][{LOWER}]+\w*")
 _SURNAME_PREFIX = re.compile(rf"(?:Mc|Mac|O[{APOSTROPHES}])[{UPPER}][{LOWER}]")
 
 # A show's title: capitalized words with the short words that titles leave in lower case
@@ -475,7 +475,7 @@ class ProperNameDetector:
         elif len(words) >= 2 and (lowers[-1].rstrip(".") in ORG_SUFFIXES or _org_head(tokens)):
             if _institution([t.lower for t in tokens]) or (
                     _coordinated_kind(text, tokens[0].start, spans) == "ORG") or (
-                    _described(after) in ORG_NOUNS) or (
+                    _described(after) in ORG_NOUNS) or _called(before) or (
                     not initial and _employer_context(text, tokens[0].start, spans)):
                 return "ORG", 0.6, ""  # "interning at The Beach House Studios"
             return "ORG", 0, "organization named in ordinary words"
@@ -541,6 +541,8 @@ class ProperNameDetector:
         if _CAMEL.fullmatch(word):
             return "ORG", 0.6, ""  # "DeepWidget", "WidgetAI": how brands are written
         if initial and first not in gaz.surnames:
+            if word.isalpha() and len(word) > 3 and capital_share(word) is None:
+                return "PERSON", 0.6, ""  # "Wiedner will soon add": a word English lacks
             return "", 0, ""
         surname = first in gaz.surnames or first in gaz.first_names
         if text[tokens[-1].end:tokens[-1].end + 2] in _POSSESSIVES and not initial:

@@ -26,12 +26,14 @@ APOSTROPHES = "'\u2019"
 
 # A capitalized word: Title-case (with inner hyphens or apostrophes: Jean-Luc, O'Neill,
 # L'erin, D'arcy), CamelCase (McAllister, DeepWidget, WidgetAI, RocketX; not SaaS or IoT),
-# an acronym of two or more capitals (NWL, NGOs) or one with an ampersand (AT&T, S&P).
+# an acronym of two or more capitals (NWL, NGOs) or one with an ampersand (AT&T, S&P), or a
+# brand that opens with one lower-case letter (eBay, iHeartRadio).
 CAP_WORD = (
     rf"(?:(?:(?:[{UPPER}][{APOSTROPHES}])?[{UPPER}][{LOWER}]+|[DLO][{APOSTROPHES}][{LOWER}]{{2,}})"
     rf"(?:-[{UPPER}]?[{LOWER}]+|[{APOSTROPHES}][{UPPER}][{LOWER}]+|[{UPPER}][{LOWER}]+)*"
     rf"(?:[{UPPER}]{{2,}}(?![{LOWER}])|(?<=[{LOWER}]{{3}})[{UPPER}](?![{UPPER}{LOWER}]))?"
-    rf"|[{UPPER}]{{1,3}}&[{UPPER}]{{1,3}}(?![\w&])|[{UPPER}]{{2,}}(?:s\b)?)"
+    rf"|[{UPPER}]{{1,3}}&[{UPPER}]{{1,3}}(?![\w&])|[{UPPER}]{{2,}}(?:s\b)?"
+    rf"|[{LOWER}][{UPPER}][{LOWER}]+(?:[{UPPER}][{LOWER}]+)*)"
 )
 
 # Characters after which the next word starts a sentence (or a quote, list item, label).
