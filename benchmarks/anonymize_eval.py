@@ -37,7 +37,11 @@ from qualcode.parsers import Turn, parse_bytes
 ROOT = Path(__file__).resolve().parent.parent
 DEFAULT_DATA = ROOT / "tests" / "data" / "anonymize"
 MARK = re.compile(r"\[\[([^\[\]|]+)\|([a-z-]+)\]\]")  # may span a line break
-NEUTRAL = ORG_SUFFIXES | NAME_CONNECTORS | TITLES | {"the", "'s"}
+# Words of a name that say nothing about who or what it is: what is left of "Simon and
+# Garfunkel" or "Manning, Maxwell and Moore" once the names in it are replaced.
+NEUTRAL = ORG_SUFFIXES | NAME_CONNECTORS | TITLES | {
+    "the", "a", "an", "and", "or", "in", "at", "on", "by", "&", "+", "-", "'s", "\u2019s"}
+POSSESSIVE = re.compile(r"['\u2019]s$")
 TARGETS = {  # category group -> (recall target, precision target or None)
     "roster names, exact form": (1.0, None),
     "roster misspellings": (0.97, None),
@@ -140,8 +144,13 @@ class TurnMap:
 
 
 def identifying_words(text: str, g: Gold) -> list[tuple[int, int]]:
+    """Where the words of a mention are that must be replaced for it to count as caught: all
+    but neutral words, and without a possessive ending ("Trader Joe's" is caught when the
+    replacement reads "[ORG_1]'s")."""
     words = [(g.start + m.start(), g.start + m.end())
              for m in re.finditer(r"[\w'\u2019.@+()/:-]+", text[g.start:g.end])]
+    words = [(a, b - 2) if POSSESSIVE.search(text, a, b) and b - a > 2 else (a, b)
+             for a, b in words]
     return [(a, b) for a, b in words if text[a:b].lower().strip(".") not in NEUTRAL] or words
 
 

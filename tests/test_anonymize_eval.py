@@ -49,6 +49,16 @@ def test_the_markup_parser():
         ("Dana", "roster-person"), ("x.org", "url")]
 
 
+def test_a_name_counts_as_caught_when_only_neutral_words_are_left():
+    # "[ORG_1] and [ORG_2]" and "[ORG_3]'s" give nothing away; "Brisk" left alone would.
+    module = load_eval()
+    text = "We sold to Halden and Brisk, then to Tavrin Joe's."
+    words = {name: [text[a:b] for a, b in module.identifying_words(
+        text, module.Gold(text.index(name), text.index(name) + len(name), "org"))]
+        for name in ("Halden and Brisk", "Tavrin Joe's")}
+    assert words == {"Halden and Brisk": ["Halden", "Brisk"], "Tavrin Joe's": ["Tavrin", "Joe"]}
+
+
 def test_as_import_counts_replaced_speaker_labels(tmp_path):
     # Initials as speaker labels: the import replaces the labels, and the detector alone
     # cannot tell "MS" from the title Ms.
