@@ -434,6 +434,14 @@ def test_initials_that_open_lines_without_a_colon_are_that_person(detector):
     assert sum(text[s.start:s.end] in ("RM", "TB") for s in spans) == 5
 
 
+def test_initials_a_transcript_defines_are_that_person_though_they_are_a_word(detector):
+    # "MD" is a degree; defined as Mira Dolan's initials, it is her label.
+    text = "MD - Mira Dolan\nRM - Rowena Mestre\n\nMD So, I'm here.\n\nRM No.\n\nMD Right.\n"
+    spans = detector.detect_all([text])[0].spans
+    assert sum(text[s.start:s.end] == "MD" for s in spans) == 3
+    assert "MD" not in found(detector, "She has an MD from Halden and a PhD.")
+
+
 def test_a_name_broken_across_a_wrapped_line_is_one_name(detector):
     text = ("I had started a degree in history at the Technical\n"
             "University of Halden two years before, and then I met my colleague Ines\n"

@@ -241,6 +241,8 @@ class _NameTable:
         loose: dict[str, set[tuple[str, str]]] = {}
         labels = {m.group(1) or m.group(2)
                   for text in texts for m in _INITIALS_LABEL.finditer(text)}
+        # Initials a transcript defines ("MD - Mira Dolan") are hers, though "MD" is a word.
+        defined = {m.group(1) for text in texts for m in _INITIALS_DEFINED.finditer(text)}
         for text, detection in zip(texts, detections, strict=True):
             for span in detection.spans:
                 written = text[span.start:span.end]
@@ -248,7 +250,8 @@ class _NameTable:
                 sure_person = span.kind == "PERSON" and span.confidence >= 0.8 and (
                     len(words) <= 3 and not any(w.lower() in NAME_CONNECTORS for w in words))
                 if sure_person and (initials := _initials(words)) in labels and (
-                        initials.lower() not in allow and initials.lower() not in common):
+                        initials in defined or (initials.lower() not in allow
+                                                and initials.lower() not in common)):
                     parts.setdefault(initials, set()).add((span.entity, span.kind))
                 if span.detector not in ("proper_name", "ner", "fuzzy"):
                     continue
@@ -339,6 +342,8 @@ def _allowed_alone(surname: str, allow: frozenset[str], gaz: Gazetteer) -> bool:
 # ("Victor Geminiani (VG)").
 _INITIALS_LABEL = re.compile(
     r"(?<![\w(])\(?([A-Z]{2,3})(?::|\))|^([A-Z]{2,3}) (?=[A-Z]|\.\.\.|- )", re.MULTILINE)
+# Initials that a line defines as a name: "MD - Mira Dolan", "TK = Tom Keel".
+_INITIALS_DEFINED = re.compile(r"^([A-Z]{2,3}) [-=\u2013\u2014] (?=[A-Z][a-z])", re.MULTILINE)
 
 
 def _initials(words: list[str]) -> str:
