@@ -113,8 +113,8 @@ _ACRONYM_AFTER = re.compile(
     r"[,.;:)!?]|\s+(?:and|or|is|was|has|had|in|where|which|who|that)\b")
 _POSSESSIVES = ("'s", "\u2019s")
 _QUOTES = "\"\u201c\u2018'"
-# A capital inside a word after lower-case letters, as brands write them ("XtremeAg"), not
-# a surname's prefix ("McKenna", "DeLuca", "LeCharles").
+# A capital inside a word after lower-case letters, as brands write them ("XtremeAg",
+# "eVantor"), not a surname's prefix ("McKenna", "DeLuca", "LeCharles").
 _CAMEL = re.compile(rf"(?!(?:Mc|Mac|De|Di|Da|La|Le|Van|Von)[{UPPER}])[{UPPER}][{LOWER}]+"
                     rf"[{UPPER}][\w]*|[{LOWER}][{UPPER}][{LOWER}]+\w*")
 _SURNAME_PREFIX = re.compile(rf"(?:Mc|Mac|O[{APOSTROPHES}])[{UPPER}][{LOWER}]")
