@@ -411,6 +411,10 @@ def test_names_whose_words_are_also_other_things(detector, text, expected):
      {"eVantor Holdings": "ORG"}),
     ("Listen on iBrindle and tell a friend.", {"iBrindle": "ORG"}),
     ("I read it on my iPhone in the car.", {}),
+    # An acronym joined by a hyphen to another name part is one name; allowed parts stay.
+    ("She organized for the KWF-TCU until the strike.", {"KWF-TCU": "ORG"}),
+    ("She studied at UW-Halvard for two years.", {"UW-Halvard": "ORG"}),
+    ("The US-China talks and the France-Germany border.", {}),
 ])
 def test_what_opens_and_closes_a_name(detector, text, expected):
     assert kinds(detector, text) == expected

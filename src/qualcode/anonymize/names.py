@@ -364,7 +364,11 @@ class ProperNameDetector:
                                            and lower not in NAME_CONNECTORS)
 
     def _allowed(self, lower: str) -> bool:
-        return lower in self.allow or (lower.endswith("s") and lower[:-1] in self.allow)
+        """An allowed word, its plural, or a compound of allowed words ("us-china")."""
+        if lower in self.allow or (lower.endswith("s") and lower[:-1] in self.allow):
+            return True
+        parts = lower.split("-")
+        return len(parts) > 1 and all(part and self._allowed(part) for part in parts)
 
     def _ordinary(self, token: _Token, vocabulary: set[str], by_form: bool = False) -> bool:
         """A common word, one used in lower case in the corpus (an acronym only when common:

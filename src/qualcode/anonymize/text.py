@@ -32,7 +32,8 @@ CAP_WORD = (
     rf"(?:(?:(?:[{UPPER}][{APOSTROPHES}])?[{UPPER}][{LOWER}]+|[DLO][{APOSTROPHES}][{LOWER}]{{2,}})"
     rf"(?:-[{UPPER}]?[{LOWER}]+|[{APOSTROPHES}][{UPPER}][{LOWER}]+|[{UPPER}][{LOWER}]+)*"
     rf"(?:[{UPPER}]{{2,}}(?![{LOWER}])|(?<=[{LOWER}]{{3}})[{UPPER}](?![{UPPER}{LOWER}]))?"
-    rf"|[{UPPER}]{{1,3}}&[{UPPER}]{{1,3}}(?![\w&])|[{UPPER}]{{2,}}(?:s\b)?"
+    rf"|[{UPPER}]{{1,3}}&[{UPPER}]{{1,3}}(?![\w&])"
+    rf"|[{UPPER}]{{2,}}(?:-(?:[{UPPER}]{{2,}}|[{UPPER}][{LOWER}]+)(?![\w-]))*(?:s\b)?"
     rf"|[{LOWER}][{UPPER}][{LOWER}]+(?:[{UPPER}][{LOWER}]+)*)"
 )
 
