@@ -160,6 +160,15 @@ def test_headings_taken_for_speakers_stay_but_names_and_initials_do_not():
     assert [t.speaker for t in result] == ["Partial Transcript", "Keywords", "P01", "P02", "P03"]
 
 
+def test_a_heading_of_role_words_is_no_speaker_and_the_role_stays():
+    # An article's heading line "CISO Interviews: ..." reads like a speaker's turn.
+    turns = [Turn("CISO Interviews", "Halvard Mutual's Tomas Brandt on the job.", 1),
+             Turn(None, "Is being a CISO a dead end? The CIO role may suit a CISO.", 2)]
+    result = Anonymizer().anonymize_turns(turns).turns
+    assert result[0].speaker == "CISO Interviews"
+    assert result[1].text == "Is being a CISO a dead end? The CIO role may suit a CISO."
+
+
 def test_named_interviewers_become_interviewer():
     turns = [Turn("Dr. Kwame Mensah", "Hello.", 1, role="interviewer"),
              Turn("Ines Albrecht", "Hi Kwame.", 2),

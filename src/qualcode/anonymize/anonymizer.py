@@ -23,7 +23,7 @@ from pathlib import Path
 from qualcode.anonymize.casing import ordinary_word
 from qualcode.anonymize.detector import Detection, Detector
 from qualcode.anonymize.gazetteer import gazetteer
-from qualcode.anonymize.lexicon import TITLES, common_words
+from qualcode.anonymize.lexicon import TITLES, common_words, default_allow_list
 from qualcode.anonymize.pseudonyms import PARTICIPANT, PseudonymTable, write_key
 from qualcode.anonymize.roster import Roster, load_roster, surfaces
 from qualcode.anonymize.spans import NUMBERED_KINDS, Candidate, Span
@@ -46,13 +46,17 @@ _SEPARATOR = "\n\n"
 
 def _heading(label: str) -> bool:
     """Whether a label is a heading made of English words that are nobody's name, which a
-    parser took for a speaker ("Partial Transcript", "Keywords"); initials ("KG") are someone's."""
+    parser took for a speaker ("Partial Transcript", "Keywords"), with allowed words beside
+    them ("CISO Interviews"); initials ("KG") and an allowed word alone ("Welsh") are
+    someone's."""
     gaz = gazetteer()
     written = re.findall(r"[^\W\d_]+", label)
     words = [w.lower() for w in written]
-    return bool(words) and not any(w.isupper() and len(w) <= 3 for w in written) and all(
-        (w in common_words() or ordinary_word(w)) and w not in gaz.first_names
-        and w not in gaz.ambiguous_first_names and w not in gaz.surnames for w in words)
+    english = [w in common_words() or ordinary_word(w) for w in words]
+    return any(english) and not any(w.isupper() and len(w) <= 3 for w in written) and all(
+        (plain or w in default_allow_list()) and w not in gaz.first_names
+        and w not in gaz.ambiguous_first_names and w not in gaz.surnames
+        for w, plain in zip(words, english, strict=True))
 
 
 @dataclass(frozen=True)

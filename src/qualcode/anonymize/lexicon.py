@@ -33,7 +33,7 @@ bayesian markov gaussian boltzmann turing monte carlo nash pareto fermi occam go
 neurips icml iclr aaai acl emnlp cvpr colm facct
 phd phds ph msc bsc ba ma mba master masters bachelor bachelors postdoc postdocs md jd esq
 rn lcsw psyd dds dvm gis gps
-ceo cto coo cfo vp hr pr pm pms qa ops
+ceo cto coo cfo cio ciso cmo vp hr pr pm pms qa ops
 ea ais x-risk fte ftes okr okrs kpi kpis mvp r&d q&a m&a p&l b&b r&b f&b d&i ip it tv dm dms
 faq ok okay tbd asap
 imo iirc fwiw afaik tl;dr eg ie etc vs
