@@ -222,8 +222,9 @@ def test_degrees_denominations_diseases_and_episodes_stay(detector):
 
 
 def test_a_word_in_a_file_name_is_no_ordinary_use(detector):
+    # "lauren" of the file name does not make "Lauren" a word, and it is her name, too.
     text = "![Lauren Quist at her desk](lauren.jpg)\n\nLauren- I cannot thank you enough."
-    assert list(found(detector, text)) == ["Lauren Quist", "Lauren"]
+    assert list(found(detector, text)) == ["Lauren Quist", "lauren", "Lauren"]
 
 
 def test_the_words_around_a_name_stop_at_the_sentence(detector):
@@ -426,6 +427,18 @@ def test_a_name_the_corpus_mostly_capitalizes_stays_a_name_though_once_in_lower_
              "My career journey with Quillmarsh."]
     detections = detector.detect_all(texts)
     assert [texts[1][s.start:s.end] for s in detections[1].spans] == ["Quillmarsh"] * 3
+
+
+def test_a_name_found_recurs_in_lower_case_but_common_words_and_roles_stay(detector):
+    # Show notes name the guest; the caption below them is all in lower case.
+    text = ("I am here with Tavrin Quillmarsh today. Our guest, Tavrin Quillmarsh, worked at "
+            "Brindlecove and for Dean Halvard, then with Will Ostrander. Thanks, Tavrin "
+            "Quillmarsh.\n\n"
+            "tavrin quillmarsh  so the brindlecove job came first. the dean liked it, "
+            "and i will say so.")
+    spans = detector.detect_all([text])[0].spans
+    lower = [(text[s.start:s.end], s.entity) for s in spans if text[s.start].islower()]
+    assert lower == [("tavrin quillmarsh", "tavrin quillmarsh"), ("brindlecove", "brindlecove")]
 
 
 def test_initials_that_open_lines_without_a_colon_are_that_person(detector):

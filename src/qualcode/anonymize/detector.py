@@ -16,12 +16,14 @@ from collections import Counter
 from collections.abc import Callable, Iterable, Sequence
 from dataclasses import dataclass, field, replace
 
-from qualcode.anonymize.casing import ordinary_word
+from qualcode.anonymize.casing import capital_share, ordinary_word
 from qualcode.anonymize.fuzzy import FuzzyMatcher
 from qualcode.anonymize.gazetteer import Gazetteer, gazetteer
 from qualcode.anonymize.lexicon import (
     NAME_CONNECTORS,
     ORG_SUFFIXES,
+    ROLE_WORDS,
+    TITLES,
     common_words,
     default_allow_list,
 )
@@ -30,6 +32,7 @@ from qualcode.anonymize.patterns import find_patterns
 from qualcode.anonymize.roster import Roster, RosterEntry, RosterMatcher
 from qualcode.anonymize.spans import Candidate, Coverage, Span, resolve
 from qualcode.anonymize.text import lowercase_vocabulary, normalize, starts_sentence, unwrap
+from qualcode.anonymize.trie import trie_pattern
 
 DETECTORS = ("roster", "fuzzy", "pattern", "proper_name", "ner")
 
@@ -91,7 +94,9 @@ class Detector:
             # A known longer form may take over a shorter guess ("Sustainability Center"
             # in a heading, where the text names the "Global Change & Sustainability Center").
             sure = Coverage([s for s in linked if s.detector != "proper_name"])
-            spans = resolve(linked + table.find(text, sure, text_runs))
+            found = table.find(text, sure, text_runs)
+            spans = resolve(linked + found + table.find_lower_case(
+                text, Coverage(linked + found)))
             results.append(Detection(_merge(text, spans), _open(detection.candidates, spans)))
         return results
 
@@ -293,6 +298,13 @@ class _NameTable:
         self.forms = forms
         self._lookup = {v: f for f in forms for v in (f, f.upper())}
         self._longest = max((len(f.split()) for f in forms), default=0)
+        # The same name in lower case, as captions and chat write it ("jesse thorn" after
+        # "Jesse Thorn"), where a word of it is one English writes with a capital.
+        self._lower_forms = {f.lower(): f for f in forms
+                             if _written_as_name(f) and f.lower() not in allow}
+        self._lower = re.compile(
+            rf"(?<![\w@./#-])(?:{trie_pattern(self._lower_forms)})(?![\w@-])"
+        ) if self._lower_forms else None
 
     def link(self, text: str, span: Span) -> Span:
         """A span found on its own ("Albrecht") tied to the fuller name it is part of."""
@@ -301,6 +313,18 @@ class _NameTable:
                 form[1] == span.kind):
             return replace(span, entity=form[0])
         return span
+
+    def find_lower_case(self, text: str, covered: Coverage) -> list[Span]:
+        """Every recurrence of a name in the table written all in lower case."""
+        if self._lower is None:
+            return []
+        spans = []
+        for m in self._lower.finditer(text):
+            if not covered.hits(m.start(), m.end()):
+                entity, kind, confidence = self.forms[self._lower_forms[m.group()]]
+                spans.append(Span(m.start(), m.end(), kind, "proper_name",
+                                  min(confidence, 0.6), entity))
+        return spans
 
     def find(self, text: str, covered: Coverage, runs: list[re.Match]) -> list[Span]:
         """Every recurrence of a name in the table: runs of capitalized words (`runs`), or
@@ -316,6 +340,27 @@ class _NameTable:
             entity, kind, confidence = self.forms[form]
             spans.append(Span(start, end, kind, "proper_name", confidence, entity))
         return spans
+
+
+# A word of a name says the name in lower case when English writes it with a capital at
+# least this often ("jesse" 0.95, "bungie" 0.80; not "provost" 0.57 or "instagram" 0.53).
+_NAME_IN_LOWER_CASE = 0.75
+
+
+def _written_as_name(form: str) -> bool:
+    """Whether a name's lower-case form is still that name: one of its words, not written
+    in capitals, is one that English nearly always writes with a capital, or does not know
+    ("Marriott", "Jesse", "Bungie"). Common words, roles and titles do not count ("Will",
+    "Scale", "Dean", "Provost"), nor do acronyms ("NASA")."""
+    common = common_words()
+
+    def telling(word: str) -> bool:
+        lower = word.lower()
+        share = capital_share(word)
+        return not word.isupper() and (share is None or share >= _NAME_IN_LOWER_CASE) and (
+            lower not in common and lower not in ROLE_WORDS and lower not in TITLES)
+
+    return len(form) >= 4 and any(telling(w) for w in re.findall(r"[^\W\d_]{3,}", form))
 
 
 def _allow_list(phrases: Iterable[str]) -> set[str]:
