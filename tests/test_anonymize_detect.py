@@ -547,6 +547,16 @@ def test_known_names_come_from_the_lookup():
         ("Zephyrine", "[ORG_7]", "known")]
 
 
+def test_known_names_are_found_in_lower_case_but_not_words():
+    # An earlier transcript knew "Tavrin Quillmarsh", "Zephyrine" and a person called Hope.
+    known = {"tavrin quillmarsh": ("PERSON", "[PERSON_1]"), "zephyrine": ("ORG", "[ORG_7]"),
+             "hope": ("PERSON", "[PERSON_2]")}
+    text = "so tavrin quillmarsh left zephyrine, i hope."
+    spans = Detector(known=known.get).detect(text).spans
+    assert [(text[s.start:s.end], s.entity) for s in spans] == [
+        ("tavrin quillmarsh", "[PERSON_1]"), ("zephyrine", "[ORG_7]")]
+
+
 def test_speaker_names_are_found_in_the_text(detector):
     texts = ["Thanks, Ines. Albrecht is right."]
     spans = detector.detect_all(texts, names=["Ines Albrecht"])[0].spans

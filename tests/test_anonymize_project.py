@@ -99,6 +99,14 @@ def test_later_imports_recognise_names_from_earlier_ones(project, files):
     assert "Brandt" not in second
 
 
+def test_a_later_caption_in_lower_case_does_not_keep_a_known_name(project, files):
+    import_files(project, [files / "first.txt"], ImportOptions())
+    caption = files / "caption.txt"
+    caption.write_text("so tobias brandt said the review was fine\n", encoding="utf-8")
+    import_files(project, [caption], ImportOptions())
+    assert "brandt" not in stored(project, "caption").lower()
+
+
 def test_digests_not_names_and_the_secret_is_private(project, files):
     import_files(project, [files / "first.txt"], ImportOptions(roster=files / "roster.yaml"))
     digests = [d for (d,) in project.db.execute("SELECT digest FROM pseudonym_digests")]

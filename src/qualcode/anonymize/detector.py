@@ -13,8 +13,9 @@ from __future__ import annotations
 
 import re
 from collections import Counter
-from collections.abc import Callable, Iterable, Sequence
+from collections.abc import Callable, Iterable, Iterator, Sequence
 from dataclasses import dataclass, field, replace
+from functools import lru_cache
 
 from qualcode.anonymize.casing import capital_share, ordinary_word
 from qualcode.anonymize.fuzzy import FuzzyMatcher
@@ -31,7 +32,14 @@ from qualcode.anonymize.names import RUN, ProperNameDetector
 from qualcode.anonymize.patterns import find_patterns
 from qualcode.anonymize.roster import Roster, RosterEntry, RosterMatcher
 from qualcode.anonymize.spans import Candidate, Coverage, Span, resolve
-from qualcode.anonymize.text import lowercase_vocabulary, normalize, starts_sentence, unwrap
+from qualcode.anonymize.text import (
+    APOSTROPHES,
+    LOWER,
+    lowercase_vocabulary,
+    normalize,
+    starts_sentence,
+    unwrap,
+)
 from qualcode.anonymize.trie import trie_pattern
 
 DETECTORS = ("roster", "fuzzy", "pattern", "proper_name", "ner")
@@ -146,6 +154,13 @@ class Detector:
                 continue  # "Hope that helps", though someone is called Hope
             kind, label = known.hit(surface)
             spans.append(Span(start, end, kind, "known", 0.9, label))
+        taken = Coverage(spans)
+        for start, end in _lower_case_ngrams(text, 4):
+            if not covered.hits(start, end) and not taken.hits(start, end) and (
+                    _written_as_name(surface := text[start:end])) and surface in known:
+                kind, label = known.hit(surface)
+                spans.append(Span(start, end, kind, "known", 0.6, label))
+                taken.add(start, end)
         return spans
 
 
@@ -345,6 +360,11 @@ class _NameTable:
 # A word of a name says the name in lower case when English writes it with a capital at
 # least this often ("jesse" 0.95, "bungie" 0.80; not "provost" 0.57 or "instagram" 0.53).
 _NAME_IN_LOWER_CASE = 0.75
+_LETTERS3 = re.compile(r"[^\W\d_]{3,}")
+_LOWER_CASE_WORD = re.compile(rf"(?<![\w@./#-])[{LOWER}][{LOWER}{APOSTROPHES}-]*(?![\w@])")
+_PUNCTUATION = "\"'()[]{}<>.,;:!?*_\u2018\u2019\u201c\u201d"
+_LOWER_WORDS_BEFORE = re.compile(rf"(?:(?<![\w@./#-])[{LOWER}][{LOWER}{APOSTROPHES}-]* )*\Z")
+_LOWER_WORDS_AFTER = re.compile(rf"(?: [{LOWER}][{LOWER}{APOSTROPHES}-]*(?![\w@]))*")
 
 
 def _written_as_name(form: str) -> bool:
@@ -352,15 +372,40 @@ def _written_as_name(form: str) -> bool:
     in capitals, is one that English nearly always writes with a capital, or does not know
     ("Marriott", "Jesse", "Bungie"). Common words, roles and titles do not count ("Will",
     "Scale", "Dean", "Provost"), nor do acronyms ("NASA")."""
-    common = common_words()
+    return len(form) >= 4 and any(_names_in_lower_case(w) for w in _LETTERS3.findall(form))
 
-    def telling(word: str) -> bool:
-        lower = word.lower()
-        share = capital_share(word)
-        return not word.isupper() and (share is None or share >= _NAME_IN_LOWER_CASE) and (
-            lower not in common and lower not in ROLE_WORDS and lower not in TITLES)
 
-    return len(form) >= 4 and any(telling(w) for w in re.findall(r"[^\W\d_]{3,}", form))
+@lru_cache(maxsize=1 << 16)
+def _names_in_lower_case(word: str) -> bool:
+    """Whether `word` in lower case still says a name (see `_written_as_name`)."""
+    lower = word.lower()
+    share = capital_share(word)
+    return not word.isupper() and (share is None or share >= _NAME_IN_LOWER_CASE) and (
+        lower not in common_words() and lower not in ROLE_WORDS and lower not in TITLES)
+
+
+def _lower_case_ngrams(text: str, longest: int) -> Iterator[tuple[int, int]]:
+    """Stretches of up to `longest` lower-case words apart by single spaces, longest first,
+    around each word that English writes with a capital: where a name known from another
+    transcript may stand in lower case. Such words are rare, so they are looked for first."""
+    tokens = {token.strip(_PUNCTUATION) for token in set(text.split())}
+    telling = {w for w in tokens if w.isalpha() and w.islower() and _names_in_lower_case(w)}
+    if not telling:
+        return
+    for m in re.finditer(rf"(?<![\w@./#-])(?:{trie_pattern(telling)})(?![\w@])", text):
+        before = _LOWER_WORDS_BEFORE.search(text, max(0, m.start() - 120), m.start())
+        words = [(before.start() + w.start(), before.start() + w.end())
+                 for w in _LOWER_CASE_WORD.finditer(before.group())]
+        words = words[max(0, len(words) - longest + 1):]
+        own = len(words)
+        words.append(m.span())
+        after = _LOWER_WORDS_AFTER.match(text, m.end())
+        words += [(m.end() + w.start(), m.end() + w.end())
+                  for w in _LOWER_CASE_WORD.finditer(after.group())][:longest - 1]
+        windows = [(i, j) for i in range(own + 1) for j in range(own + 1, len(words) + 1)
+                   if j - i <= longest]
+        for i, j in sorted(windows, key=lambda w: (w[0] - w[1], w[0])):
+            yield words[i][0], words[j - 1][1]
 
 
 def _allow_list(phrases: Iterable[str]) -> set[str]:
