@@ -441,6 +441,15 @@ def test_a_name_found_recurs_in_lower_case_but_common_words_and_roles_stay(detec
     assert lower == [("tavrin quillmarsh", "tavrin quillmarsh"), ("brindlecove", "brindlecove")]
 
 
+def test_a_rare_name_a_caption_writes_in_lower_case_is_still_a_name(detector):
+    # Show notes name the guest once; the caption under them writes everything in lower case.
+    text = ("Our guest today is Tavrin Quillmarsh, who runs Brindlecove.\n\n"
+            "tavrin quillmarsh  so brindlecove began in a garage and the dean will say so")
+    spans = detector.detect_all([text])[0].spans
+    assert [text[s.start:s.end] for s in spans] == [
+        "Tavrin Quillmarsh", "Brindlecove", "tavrin quillmarsh", "brindlecove"]
+
+
 def test_initials_that_open_lines_without_a_colon_are_that_person(detector):
     text = ("RM - Rowena Mestre\nTB - Tomas Brandt\n\nTB So, I'm here with Rowena Mestre.\n\n"
             "RM No.\n\nTB Right, okay.\n")

@@ -11,7 +11,7 @@ import unicodedata
 from collections import Counter
 from functools import lru_cache
 
-from qualcode.anonymize.casing import name_word
+from qualcode.anonymize.casing import capital_share, name_word
 
 
 def _char_class(predicate) -> str:
@@ -63,16 +63,17 @@ def normalize(surface: str) -> str:
 def lowercase_vocabulary(texts) -> set[str]:
     """The words that `texts` use in lower case: a capitalized word whose lower-case form is
     used elsewhere in the corpus is an ordinary word, not a name. Not so for a word English
-    writes with a capital (see casing.name_word) that the corpus, too, mostly capitalizes in
-    mid-sentence, more than twice as often as not: "marriott hotel" in one caption does not
-    make "Marriott" a word."""
+    does not know: a coined or rare name that a caption writes in lower case ("tavrin") is
+    still a name. Nor for a word English writes with a capital (see casing.name_word) that
+    the corpus, too, mostly capitalizes in mid-sentence, more than twice as often as not:
+    "marriott hotel" in one caption does not make "Marriott" a word."""
     lower: Counter[str] = Counter()
     capital: Counter[str] = Counter()
     for text in texts:
         lower.update(_LOWER_WORD.findall(text))
         capital.update(w.lower() for w in _MID_SENTENCE_CAPITAL.findall(text))
     return {word for word, n in lower.items()
-            if not name_word(word) or 2 * n >= capital[word]}
+            if not name_word(word) or capital_share(word) is not None and 2 * n >= capital[word]}
 
 
 # Not a file's or a site's name ("lauren.jpg", "shovels.dev"): that is no ordinary use.
