@@ -361,10 +361,11 @@ class _NameTable:
 # least this often ("jesse" 0.95, "bungie" 0.80; not "provost" 0.57 or "instagram" 0.53).
 _NAME_IN_LOWER_CASE = 0.75
 _LETTERS3 = re.compile(r"[^\W\d_]{3,}")
-_LOWER_CASE_WORD = re.compile(rf"(?<![\w@./#-])[{LOWER}][{LOWER}{APOSTROPHES}-]*(?![\w@])")
+_LOWER = rf"[{LOWER}][{LOWER}{APOSTROPHES}-]*"  # a word in lower case
+_LOWER_CASE_WORD = re.compile(rf"(?<![\w@./#-]){_LOWER}(?![\w@])")
+_LOWER_WORDS_BEFORE = re.compile(rf"(?:(?<![\w@./#-]){_LOWER} )*\Z")
+_LOWER_WORDS_AFTER = re.compile(rf"(?: {_LOWER}(?![\w@]))*")
 _PUNCTUATION = "\"'()[]{}<>.,;:!?*_\u2018\u2019\u201c\u201d"
-_LOWER_WORDS_BEFORE = re.compile(rf"(?:(?<![\w@./#-])[{LOWER}][{LOWER}{APOSTROPHES}-]* )*\Z")
-_LOWER_WORDS_AFTER = re.compile(rf"(?: [{LOWER}][{LOWER}{APOSTROPHES}-]*(?![\w@]))*")
 
 
 def _written_as_name(form: str) -> bool:
