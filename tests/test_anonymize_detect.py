@@ -619,3 +619,43 @@ def test_a_known_name_that_is_a_word_does_not_count_at_a_sentence_start():
     text = "Hope that helps. We asked Hope."
     spans = Detector(known=known.get).detect(text).spans
     assert [(s.start, s.entity) for s in spans] == [(text.rindex("Hope"), "[PERSON_2]")]
+
+
+@pytest.mark.parametrize("text, name", [
+    # an acronym run into a word is how brands are written; plural acronyms are not
+    ("He is President and CEO, FPQuillworks, and a member.", "FPQuillworks"),
+    ("The show is powered by JBLanterns every week.", "JBLanterns"),
+    # a union's local, with the union or the city that opens its name
+    ("Artist Tobi Nash, left, New York Local 3 member Dana Quist.", "New York Local 3"),
+    ("Retired Brindlers Local 952 Secretary-Treasurer Dana Quist spoke.", "Brindlers Local 952"),
+    ("Her Local 3 members voted.", "Local 3"),
+    # a former employer, and a listed company's exchange and ticker
+    ("He was an ex-Navy officer.", "Navy"),
+    ("She thanked ex-Quillworks CEO Dana Quist.", "Quillworks"),
+    ("Brindle Instruments Incorporated (NASDAQ:BRDL) conference call", "BRDL"),
+    ("Brindle Instruments Incorporated (NASDAQ:BRDL) conference call", "NASDAQ"),
+    # an organization in ordinary words after a people word, and its acronym
+    ("He wrote to the Welsh Harvest Board about it.", "Welsh Harvest Board"),
+    ("At the same time, the Welsh Harvest Board (WHB) urged members.", "WHB"),
+])
+def test_organizations_marked_by_form_number_prefix_or_ticker(detector, text, name):
+    assert found(detector, text).get(name, (None,))[0] == "ORG"
+
+
+def test_plural_acronyms_and_ex_roles_stay(detector):
+    text = "We bought FPGAs and CDNs for the PhDs, said an ex-President of the club."
+    assert found(detector, text) == {}
+
+
+def test_initials_that_open_lines_before_a_dash_are_speakers(detector):
+    text = ("Welcome, Maren Tolliver.\n\nRF \u2013 What brought you to chess?\n\n"
+            "MT \u2013 My aunt did.\n\nRF \u2013 Congratulations on the win.\n")
+    assert [text[s.start:s.end] for s in detector.detect_all([text])[0].spans] == [
+        "Maren Tolliver", "RF", "MT", "RF"]
+
+
+def test_a_first_name_ending_in_s_is_no_plural_of_an_allowed_word(detector):
+    # "Carlo" of "Monte Carlo" is allowed, which made "Carlos" an allowed plural.
+    assert kinds(detector, "The last guest was Carlos, who ran Monte Carlo methods.") == {
+        "Carlos": "PERSON"}
+    assert found(detector, "Thirty years from now we may be on Mars, said she.") == {}

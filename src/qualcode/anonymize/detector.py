@@ -429,10 +429,11 @@ def _allowed_alone(surname: str, allow: frozenset[str], gaz: Gazetteer) -> bool:
 
 
 # A person's initials as the label of what they say ("VG: Good morning", or at a line's
-# start without a colon: "VG Right, okay.", "VG - Victor Geminiani") or beside their name
-# ("Victor Geminiani (VG)").
+# start without a colon: "VG Right, okay.", "VG - Victor Geminiani", "VG – Yes") or
+# beside their name ("Victor Geminiani (VG)").
 _INITIALS_LABEL = re.compile(
-    r"(?<![\w(])\(?([A-Z]{2,3})(?::|\))|^([A-Z]{2,3}) (?=[A-Z]|\.\.\.|- )", re.MULTILINE)
+    r"(?<![\w(])\(?([A-Z]{2,3})(?::|\))|^([A-Z]{2,3}) (?=[A-Z]|\.\.\.|[-\u2013\u2014] )",
+    re.MULTILINE)
 # Initials that a line defines as a name: "MD - Mira Dolan", "TK = Tom Keel".
 _INITIALS_DEFINED = re.compile(r"^([A-Z]{2,3}) [-=\u2013\u2014] (?=[A-Z][a-z])", re.MULTILINE)
 

@@ -29,7 +29,7 @@ gitlab linux unix windows macos ios android aws gcp azure kubernetes docker slur
 slack zoom teams notion discord signal whatsapp telegram arxiv overleaf excel powerpoint word
 docs sheets drive gmail calendar
 internet web email wifi pdf url urls http https app apps iphone mac pc
-bayesian markov gaussian boltzmann turing monte carlo nash pareto fermi occam goodhart
+bayesian markov gaussian boltzmann turing nash pareto fermi occam goodhart
 neurips icml iclr aaai acl emnlp cvpr colm facct
 phd phds ph msc bsc ba ma mba master masters bachelor bachelors postdoc postdocs md jd esq
 rn lcsw psyd dds dvm gis gps
@@ -58,6 +58,7 @@ western eastern northern southern christian muslim jewish buddhist hindu catholi
 protestant atheist quaker mormon presbyterian methodist baptist lutheran episcopal anglican
 evangelical pentecostal orthodox mennonite unitarian
 europe asia africa america americas antarctica oceania
+mercury venus mars jupiter saturn uranus neptune pluto
 """.split())
 
 # Function words and their inflections, which Faker's English word list leaves out.
@@ -123,6 +124,7 @@ council agency authority ministry commission bureau centre center alliance coali
 times gazette herald tribune magazine journal podcast inc inc. incorporated corp corp. corporation
 ltd ltd. llc llp plc gmbh library museum gallery archive archives army navy bank hospital
 court airlines airways repertory orchestra symphony railroad railway federation
+board boards service
 """.split())
 
 # A department or office of a government, named by its portfolio ("Department of
@@ -276,6 +278,7 @@ def common_words() -> frozenset[str]:
 # Fields, jobs and movements are written with capitals too ("a degree in Computer Science").
 PHRASES = frozenset(line.strip() for line in """
 silicon valley
+monte carlo
 bay area
 middle east
 new year

@@ -116,7 +116,8 @@ _QUOTES = "\"\u201c\u2018'"
 # A capital inside a word after lower-case letters, as brands write them ("XtremeAg",
 # "eVantor"), not a surname's prefix ("McKenna", "DeLuca", "LeCharles").
 _CAMEL = re.compile(rf"(?!(?:Mc|Mac|De|Di|Da|La|Le|Van|Von)[{UPPER}])[{UPPER}][{LOWER}]+"
-                    rf"[{UPPER}][\w]*|[{LOWER}][{UPPER}][{LOWER}]+\w*")
+                    rf"[{UPPER}][\w]*|[{LOWER}][{UPPER}][{LOWER}]+\w*"
+                    rf"|[{UPPER}]{{2,}}[{UPPER}][{LOWER}]{{2,}}\w*")
 _SURNAME_PREFIX = re.compile(rf"(?:Mc|Mac|O[{APOSTROPHES}])[{UPPER}][{LOWER}]")
 
 # A show's title: capitalized words with the short words that titles leave in lower case
@@ -159,6 +160,15 @@ _WORDS_BEFORE = re.compile(rf"(?<![\w{APOSTROPHES}.-])((?:{CAP_WORD} ){{1,3}})$"
 _WORDS_AFTER = re.compile(rf" ((?:{CAP_WORD})(?: {CAP_WORD}){{0,2}})(?![\w{APOSTROPHES}-])")
 _JOINED = re.compile(rf"\b(?:{_HEADS}) (?:of|for) (?:the )?{_NAME_WORDS}"
                      rf"(?:, {_NAME_WORDS})*{_AND}{_NAME_WORDS}(?!\w| (?:of|for) )")
+# A trade union's local, with the union or city that opens its name: "Local 3",
+# "Teamsters Local 952", "New York Local 3".
+_UNION_LOCAL = re.compile(
+    rf"(?<![\w{APOSTROPHES}.-])((?:{CAP_WORD} ){{0,3}})Local \d+(?![\w{APOSTROPHES}-])")
+# A company's stock exchange and ticker: "(NASDAQ:TXN)", "NYSE: IBM".
+_TICKER = re.compile(r"\b(NASDAQ|Nasdaq|NYSE|AMEX|TSXV?|ASX|LSE|OTC(?:QB|QX)?) ?: ?"
+                     r"([A-Z]{1,5}(?:\.[A-Z])?)(?![\w-])")
+# A former employer: "an ex-Navy officer", "ex-Cadence CEO".
+_FORMER_EMPLOYER = re.compile(rf"\b[Ee]x-({CAP_WORD})(?![\w{APOSTROPHES}-])")
 # A university named with its campus: "University of Illinois at Chicago".
 _CAMPUS = re.compile(rf"\bUniversity of {_NAME_WORDS} at ({_NAME_WORDS})(?![\w@])")
 # The end of a sentence: not that of a title ("Dr. Quist").
@@ -219,6 +229,8 @@ class ProperNameDetector:
         if " at " in text and "University of " in text:
             _join_campus(text, spans)
         _join_place_words(text, spans)
+        if "Local " in text or "x-" in text or ":" in text:
+            self._marked_organizations(text, covered, spans)
         if any(f"s {head}" in text for head in _POSSESSIVE_HEADS):
             _join_possessive_institutions(text, spans)
         spans[:] = [self._lower_case_neighbour(text, s) for s in spans]
@@ -226,6 +238,30 @@ class ProperNameDetector:
         if any(cue in lowered for cue in _SHOW_CUES):
             self._shows(text, lowered, covered, spans, candidates)
         return spans, candidates
+
+    def _marked_organizations(self, text: str, covered: Coverage, spans: list[Span]) -> None:
+        """Organizations that a number, a prefix or an exchange marks, though their words
+        are ordinary or allowed: a union's local ("New York Local 3"), a former employer
+        ("ex-Navy") and a listed company's ticker with its exchange ("NASDAQ:TXN")."""
+        for m in _TICKER.finditer(text):
+            for group in (1, 2):
+                if not covered.hits(*m.span(group)):
+                    _one_organization(text, spans, *m.span(group), 0.75)
+        for m in _UNION_LOCAL.finditer(text):
+            opening = m.group(1).split()
+            if opening and starts_sentence(text, m.start()) and (
+                    opening[0].lower() in self.common or ordinary_word(opening[0])):
+                opening.pop(0)  # "Retired Teamsters Local 952", "Her Local 3"
+            while opening and opening[0].lower() in ROLE_WORDS:
+                opening.pop(0)
+            start = m.end(1) - len(" ".join(opening)) - (1 if opening else 0)
+            if not covered.hits(start, m.end()):
+                _one_organization(text, spans, start, m.end(), 0.75)
+        for m in _FORMER_EMPLOYER.finditer(text):
+            lower = m.group(1).lower()
+            if not (covered.hits(*m.span(1)) or self._allowed(lower) or lower in ROLE_WORDS
+                    or lower.rstrip(".") in TITLES):
+                _one_organization(text, spans, *m.span(1), 0.6)
 
     def _lower_case_neighbour(self, text: str, span: Span) -> Span:
         """A one-word name with the rest of a person's name beside it in lower case, as
@@ -365,8 +401,9 @@ class ProperNameDetector:
 
     def _allowed(self, lower: str) -> bool:
         """An allowed word, its plural, or a compound of allowed words ("us-china")."""
-        if lower in self.allow or (lower.endswith("s") and lower[:-1] in self.allow):
-            return True
+        if lower in self.allow or (lower.endswith("s") and lower[:-1] in self.allow
+                                   and lower not in self.gaz.first_names):
+            return True  # "Carlos" is no plural
         parts = lower.split("-")
         return len(parts) > 1 and all(part and self._allowed(part) for part in parts)
 
@@ -482,6 +519,8 @@ class ProperNameDetector:
                     _described(after) in ORG_NOUNS) or _called(before) or (
                     not initial and _employer_context(text, tokens[0].start, spans)):
                 return "ORG", 0.6, ""  # "interning at The Beach House Studios"
+            if _place_words_before(text, tokens[0].start):
+                return "ORG", 0.6, ""  # "the American Geophysical Union"
             return "ORG", 0, "organization named in ordinary words"
         first = lowers[0]
         cue = _cue(before, after, text, tokens[-1].end)
@@ -613,6 +652,18 @@ def _join_possessive_institutions(text: str, spans: list[Span]) -> None:
             _one_organization(text, spans, m.start(), m.end(), 0.9)
 
 
+def _place_words_before(text: str, start: int) -> int:
+    """How many characters of place or people words ("New York", "American") end just
+    before `start`, with the space after them; 0 if none."""
+    if m := _WORDS_BEFORE.search(text, max(0, start - 50), start):
+        words = m.group(1).split()
+        for n in range(len(words), 0, -1):
+            lower = " ".join(words[-n:]).lower()
+            if lower in geography() or lower in LANGUAGES_AND_PEOPLES:
+                return len(" ".join(words[-n:])) + 1
+    return 0
+
+
 def _join_place_words(text: str, spans: list[Span]) -> None:
     """Extend an organization over the place or people words that open its name and the
     place that ends it, which the allow-list keeps when they stand alone: "American Eagle",
@@ -620,14 +671,8 @@ def _join_place_words(text: str, spans: list[Span]) -> None:
     for i, span in enumerate(spans):
         if span.kind != "ORG":
             continue
-        start, end = span.start, span.end
-        if m := _WORDS_BEFORE.search(text, max(0, start - 50), start):
-            words = m.group(1).split()
-            for n in range(len(words), 0, -1):
-                lower = " ".join(words[-n:]).lower()
-                if lower in geography() or lower in LANGUAGES_AND_PEOPLES:
-                    start -= len(" ".join(words[-n:])) + 1
-                    break
+        start = span.start - _place_words_before(text, span.start)
+        end = span.end
         if m := _WORDS_AFTER.match(text, end):
             words = m.group(1).split()
             for n in range(len(words), 0, -1):
@@ -676,9 +721,15 @@ def _speaker_label(text: str, start: int, end: int, first_name: bool) -> bool:
 
 
 def _initials_label(text: str, word: str, end: int) -> bool:
-    """Whether an acronym of two or three capitals is a speaker's initials used as a label
-    in running text (a web page that lost the line breaks): "ST:" twice or more."""
-    return len(word) <= 3 and text[end:end + 1] == ":" and text.count(f"{word}:") >= 2
+    """Whether an acronym of two or three capitals is a speaker's initials used as a label:
+    "ST:" twice or more in running text (a web page that lost the line breaks), or "ST -"
+    opening two lines or more."""
+    if len(word) > 3:
+        return False
+    if text[end:end + 1] == ":":
+        return text.count(f"{word}:") >= 2
+    dashed = re.compile(rf"^{word} [-\u2013\u2014] ", re.MULTILINE)
+    return bool(dashed.match(text, end - len(word))) and len(dashed.findall(text)) >= 2
 
 
 def _employer_context(text: str, start: int, spans: list[Span]) -> bool:

@@ -26,12 +26,14 @@ APOSTROPHES = "'\u2019"
 
 # A capitalized word: Title-case (with inner hyphens or apostrophes: Jean-Luc, O'Neill,
 # L'erin, D'arcy), CamelCase (McAllister, DeepWidget, WidgetAI, RocketX; not SaaS or IoT),
-# an acronym of two or more capitals (NWL, NGOs) or one with an ampersand (AT&T, S&P), or a
-# brand that opens with one lower-case letter (eBay, iHeartRadio).
+# an acronym run into a word (FPInnovations, JBKnowledge; not FPGAs), an acronym of two or
+# more capitals (NWL, NGOs) or one with an ampersand (AT&T, S&P), or a brand that opens
+# with one lower-case letter (eBay, iHeartRadio).
 CAP_WORD = (
     rf"(?:(?:(?:[{UPPER}][{APOSTROPHES}])?[{UPPER}][{LOWER}]+|[DLO][{APOSTROPHES}][{LOWER}]{{2,}})"
     rf"(?:-[{UPPER}]?[{LOWER}]+|[{APOSTROPHES}][{UPPER}][{LOWER}]+|[{UPPER}][{LOWER}]+)*"
     rf"(?:[{UPPER}]{{2,}}(?![{LOWER}])|(?<=[{LOWER}]{{3}})[{UPPER}](?![{UPPER}{LOWER}]))?"
+    rf"|[{UPPER}]{{2,}}(?=[{UPPER}][{LOWER}]{{2}})[{UPPER}][{LOWER}]+(?:[{UPPER}][{LOWER}]+)*"
     rf"|[{UPPER}]{{1,3}}&[{UPPER}]{{1,3}}(?![\w&])"
     rf"|[{UPPER}]{{2,}}(?:-(?:[{UPPER}]{{2,}}|[{UPPER}][{LOWER}]+)(?![\w-]))*(?:s\b)?"
     rf"|[{LOWER}][{UPPER}][{LOWER}]+(?:[{UPPER}][{LOWER}]+)*)"
