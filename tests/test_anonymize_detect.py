@@ -629,6 +629,7 @@ def test_a_known_name_that_is_a_word_does_not_count_at_a_sentence_start():
     ("Artist Tobi Nash, left, New York Local 3 member Dana Quist.", "New York Local 3"),
     ("Retired Brindlers Local 952 Secretary-Treasurer Dana Quist spoke.", "Brindlers Local 952"),
     ("Her Local 3 members voted.", "Local 3"),
+    ("The exhibit.\n\nNew York Local 3 member Dana Quist remembers.", "New York Local 3"),
     # a former employer, and a listed company's exchange and ticker
     ("He was an ex-Navy officer.", "Navy"),
     ("She thanked ex-Quillworks CEO Dana Quist.", "Quillworks"),
@@ -659,3 +660,8 @@ def test_a_first_name_ending_in_s_is_no_plural_of_an_allowed_word(detector):
     assert kinds(detector, "The last guest was Carlos, who ran Monte Carlo methods.") == {
         "Carlos": "PERSON"}
     assert found(detector, "Thirty years from now we may be on Mars, said she.") == {}
+
+
+def test_a_particle_that_opens_a_name_with_a_capital_is_part_of_it(detector):
+    text = "Through her partnership with Del Quillan, she founded it with Anouk van Berg."
+    assert list(found(detector, text)) == ["Del Quillan", "Anouk van Berg"]

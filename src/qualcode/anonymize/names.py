@@ -250,7 +250,8 @@ class ProperNameDetector:
         for m in _UNION_LOCAL.finditer(text):
             opening = m.group(1).split()
             if opening and starts_sentence(text, m.start()) and (
-                    opening[0].lower() in self.common or ordinary_word(opening[0])):
+                    opening[0].lower() in self.common or ordinary_word(opening[0])) and (
+                    " ".join(opening[:2]).lower() not in geography()):
                 opening.pop(0)  # "Retired Teamsters Local 952", "Her Local 3"
             while opening and opening[0].lower() in ROLE_WORDS:
                 opening.pop(0)
@@ -356,7 +357,11 @@ class ProperNameDetector:
             start, end = run.start() + m.start(), run.start() + m.end()
             word = m.group()
             lower = word.lower()
-            token = _Token(start, end, word, lower, lower in NAME_CONNECTORS or word == "the")
+            # A particle that opens a run with a capital starts the name ("Del Close",
+            # "Van Halen"); elsewhere it joins one ("Anouk van der Berg").
+            connector = lower in NAME_CONNECTORS and not (
+                i == 0 and word[0].isupper() and lower not in ("of", "for", "&"))
+            token = _Token(start, end, word, lower, connector or word == "the")
             if 0 < kept == i:
                 pieces.append([])
             if covered.hits(start, end) or (
