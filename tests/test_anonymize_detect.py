@@ -665,3 +665,10 @@ def test_a_first_name_ending_in_s_is_no_plural_of_an_allowed_word(detector):
 def test_a_particle_that_opens_a_name_with_a_capital_is_part_of_it(detector):
     text = "Through her partnership with Del Quillan, she founded it with Anouk van Berg."
     assert list(found(detector, text)) == ["Del Quillan", "Anouk van Berg"]
+
+
+def test_an_acronym_with_the_small_words_of_a_name_is_the_same_organization(detector):
+    text = ("It began as part of a Lantern of Harvest Group (LOHG) project.\n\n"
+            "Later LOHG had two staff.")
+    assert [(text[s.start:s.end], s.kind) for s in detector.detect_all([text])[0].spans] == [
+        ("Lantern of Harvest Group", "ORG"), ("LOHG", "ORG"), ("LOHG", "ORG")]

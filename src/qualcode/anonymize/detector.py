@@ -28,7 +28,7 @@ from qualcode.anonymize.lexicon import (
     common_words,
     default_allow_list,
 )
-from qualcode.anonymize.names import RUN, ProperNameDetector
+from qualcode.anonymize.names import RUN, ProperNameDetector, initials
 from qualcode.anonymize.patterns import find_patterns
 from qualcode.anonymize.roster import Roster, RosterEntry, RosterMatcher
 from qualcode.anonymize.spans import Candidate, Coverage, Span, resolve
@@ -269,10 +269,10 @@ class _NameTable:
                 words = written.split()
                 sure_person = span.kind == "PERSON" and span.confidence >= 0.8 and (
                     len(words) <= 3 and not any(w.lower() in NAME_CONNECTORS for w in words))
-                if sure_person and (initials := _initials(words)) in labels and (
-                        initials in defined or (initials.lower() not in allow
-                                                and initials.lower() not in common)):
-                    parts.setdefault(initials, set()).add((span.entity, span.kind))
+                if sure_person and (letters := initials(words)) in labels and (
+                        letters in defined or (letters.lower() not in allow
+                                               and letters.lower() not in common)):
+                    parts.setdefault(letters, set()).add((span.entity, span.kind))
                 if span.detector not in ("proper_name", "ner", "fuzzy"):
                     continue
                 forms.setdefault(written, (span.entity, span.kind, 0.8))
@@ -295,10 +295,11 @@ class _NameTable:
                         parts.setdefault(piece, set()).add((span.entity, span.kind))
                     elif sure_person:
                         loose.setdefault(piece, set()).add((span.entity, span.kind))
-                acronym = _initials(words) if span.kind in ("ORG", "PROJECT") else ""
-                if len(acronym) >= 2 and acronym.lower() not in allow and (
-                        acronym.lower() not in common):
-                    parts.setdefault(acronym, set()).add((span.entity, span.kind))
+                for acronym in {initials(words), initials(words, small_words=True)} if (
+                        span.kind in ("ORG", "PROJECT")) else ():
+                    if len(acronym) >= 2 and acronym.lower() not in allow and (
+                            acronym.lower() not in common):
+                        parts.setdefault(acronym, set()).add((span.entity, span.kind))
         for piece, owners in parts.items():
             if piece not in forms or forms[piece][0] == normalize(piece):
                 entity, kind = sorted(owners)[0]
@@ -436,15 +437,6 @@ _INITIALS_LABEL = re.compile(
     re.MULTILINE)
 # Initials that a line defines as a name: "MD - Mira Dolan", "TK = Tom Keel".
 _INITIALS_DEFINED = re.compile(r"^([A-Z]{2,3}) [-=\u2013\u2014] (?=[A-Z][a-z])", re.MULTILINE)
-
-
-def _initials(words: list[str]) -> str:
-    """An organization's acronym from its name ("Center for Open Minds" -> "COM"): the
-    initials of its capitalized words, when it has two or more and no acronym of its own."""
-    capitalized = [w for w in words if w[:1].isupper() and w.lower() not in NAME_CONNECTORS]
-    if len(capitalized) < 2 or any(w.isupper() and len(w) > 1 for w in capitalized):
-        return ""
-    return "".join(w[0] for w in capitalized)
 
 
 def _word_ngrams(runs: list[re.Match], covered: Coverage, longest: int, table

@@ -112,6 +112,7 @@ _ACRONYM_BEFORE = re.compile(r"\b(?:[Tt]he|[Tt]o|[Ww]ith|[Aa]t|[Ff]or|[Jj]oined|
 _ACRONYM_AFTER = re.compile(
     r"[,.;:)!?]|\s+(?:and|or|is|was|has|had|in|where|which|who|that)\b")
 _POSSESSIVES = ("'s", "\u2019s")
+_ACRONYM_DEFINED = re.compile(r" \(([A-Z]{2,})s?\)")
 _QUOTES = "\"\u201c\u2018'"
 # A capital inside a word after lower-case letters, as brands write them ("XtremeAg",
 # "eVantor"), not a surname's prefix ("McKenna", "DeLuca", "LeCharles").
@@ -524,8 +525,9 @@ class ProperNameDetector:
                     _described(after) in ORG_NOUNS) or _called(before) or (
                     not initial and _employer_context(text, tokens[0].start, spans)):
                 return "ORG", 0.6, ""  # "interning at The Beach House Studios"
-            if _place_words_before(text, tokens[0].start):
-                return "ORG", 0.6, ""  # "the American Geophysical Union"
+            if _place_words_before(text, tokens[0].start) or _defines_acronym(
+                    text, tokens[0].start, tokens[-1].end):
+                return "ORG", 0.6, ""  # "the American Geophysical Union", "the Group (TG)"
             return "ORG", 0, "organization named in ordinary words"
         first = lowers[0]
         cue = _cue(before, after, text, tokens[-1].end)
@@ -723,6 +725,26 @@ def _speaker_label(text: str, start: int, end: int, first_name: bool) -> bool:
         return False
     label = f"{text[start:end]}:"
     return first_name or text.count(f"\n{label}") + text.startswith(label) >= 2
+
+
+def initials(words: list[str], small_words: bool = False) -> str:
+    """An organization's acronym from its name ("Center for Open Minds" -> "COM", or "CFOM"
+    with its `small_words`): the initials of its capitalized words, when it has two or more
+    and no acronym of its own."""
+    capitalized = [w for w in words if w[:1].isupper() and w.lower() not in NAME_CONNECTORS]
+    if len(capitalized) < 2 or any(w.isupper() and len(w) > 1 for w in capitalized):
+        return ""
+    return "".join(w[0].upper() for w in (words if small_words else capitalized))
+
+
+def _defines_acronym(text: str, start: int, end: int) -> bool:
+    """Whether the name is followed by its own acronym in brackets, with or without its
+    small words: "English Tourist Board (ETB)", "History of Geology Group (HOGG)"."""
+    m = _ACRONYM_DEFINED.match(text, end)
+    if not m:
+        return False
+    words = text[start:end].split()
+    return m.group(1) in (initials(words), initials(words, small_words=True))
 
 
 def _initials_label(text: str, word: str, end: int) -> bool:
