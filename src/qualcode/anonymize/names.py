@@ -163,10 +163,10 @@ _JOINED = re.compile(rf"\b(?:{_HEADS}) (?:of|for) (?:the )?{_NAME_WORDS}"
                      rf"(?:, {_NAME_WORDS})*{_AND}{_NAME_WORDS}(?!\w| (?:of|for) )")
 # A trade union's local, with the union or city that opens its name: "Local 3",
 # "Teamsters Local 952", "New York Local 3".
-_UNION_LOCAL = re.compile(
-    rf"(?<![\w{APOSTROPHES}.-])((?:{CAP_WORD} ){{0,3}})Local \d+(?![\w{APOSTROPHES}-])")
+_UNION_LOCAL = re.compile(rf"(?<![\w{APOSTROPHES}.-])Local \d+(?![\w{APOSTROPHES}-])")
 # A company's stock exchange and ticker: "(NASDAQ:TXN)", "NYSE: IBM".
-_TICKER = re.compile(r"\b(NASDAQ|Nasdaq|NYSE|AMEX|TSXV?|ASX|LSE|OTC(?:QB|QX)?) ?: ?"
+_EXCHANGES = ("NASDAQ", "Nasdaq", "NYSE", "AMEX", "TSX", "ASX", "LSE", "OTC")
+_TICKER = re.compile(rf"\b({'|'.join(_EXCHANGES)}|TSXV|OTCQB|OTCQX) ?: ?"
                      r"([A-Z]{1,5}(?:\.[A-Z])?)(?![\w-])")
 # A former employer: "an ex-Navy officer", "ex-Cadence CEO".
 _FORMER_EMPLOYER = re.compile(rf"\b[Ee]x-({CAP_WORD})(?![\w{APOSTROPHES}-])")
@@ -230,7 +230,7 @@ class ProperNameDetector:
         if " at " in text and "University of " in text:
             _join_campus(text, spans)
         _join_place_words(text, spans)
-        if "Local " in text or "x-" in text or ":" in text:
+        if "Local " in text or "x-" in text or any(e in text for e in _EXCHANGES):
             self._marked_organizations(text, covered, spans)
         if any(f"s {head}" in text for head in _POSSESSIVE_HEADS):
             _join_possessive_institutions(text, spans)
@@ -248,18 +248,19 @@ class ProperNameDetector:
             for group in (1, 2):
                 if not covered.hits(*m.span(group)):
                     _one_organization(text, spans, *m.span(group), 0.75)
-        for m in _UNION_LOCAL.finditer(text):
-            opening = m.group(1).split()
-            if opening and starts_sentence(text, m.start()) and (
+        for m in _UNION_LOCAL.finditer(text) if "Local " in text else ():
+            before = _WORDS_BEFORE.search(text, max(0, m.start() - 60), m.start())
+            opening = before.group(1).split() if before else []
+            if opening and starts_sentence(text, before.start()) and (
                     opening[0].lower() in self.common or ordinary_word(opening[0])) and (
                     " ".join(opening[:2]).lower() not in geography()):
                 opening.pop(0)  # "Retired Teamsters Local 952", "Her Local 3"
             while opening and opening[0].lower() in ROLE_WORDS:
                 opening.pop(0)
-            start = m.end(1) - len(" ".join(opening)) - (1 if opening else 0)
+            start = m.start() - len(" ".join(opening)) - (1 if opening else 0)
             if not covered.hits(start, m.end()):
                 _one_organization(text, spans, start, m.end(), 0.75)
-        for m in _FORMER_EMPLOYER.finditer(text):
+        for m in _FORMER_EMPLOYER.finditer(text) if "x-" in text else ():
             lower = m.group(1).lower()
             if not (covered.hits(*m.span(1)) or self._allowed(lower) or lower in ROLE_WORDS
                     or lower.rstrip(".") in TITLES):
