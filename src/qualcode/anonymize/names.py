@@ -161,8 +161,8 @@ _WORDS_BEFORE = re.compile(rf"(?<![\w{APOSTROPHES}.-])((?:{CAP_WORD} ){{1,3}})$"
 _WORDS_AFTER = re.compile(rf" ((?:{CAP_WORD})(?: {CAP_WORD}){{0,2}})(?![\w{APOSTROPHES}-])")
 _JOINED = re.compile(rf"\b(?:{_HEADS}) (?:of|for) (?:the )?{_NAME_WORDS}"
                      rf"(?:, {_NAME_WORDS})*{_AND}{_NAME_WORDS}(?!\w| (?:of|for) )")
-# A trade union's local, with the union or city that opens its name: "Local 3",
-# "Teamsters Local 952", "New York Local 3".
+# A trade union's local: "Local 3" (the union or city that opens its name, "Teamsters
+# Local 952", "New York Local 3", joins it in `_marked_organizations`).
 _UNION_LOCAL = re.compile(rf"(?<![\w{APOSTROPHES}.-])Local \d+(?![\w{APOSTROPHES}-])")
 # A company's stock exchange and ticker: "(NASDAQ:TXN)", "NYSE: IBM".
 _EXCHANGES = ("NASDAQ", "Nasdaq", "NYSE", "AMEX", "TSX", "ASX", "LSE", "OTC")
@@ -360,7 +360,7 @@ class ProperNameDetector:
             word = m.group()
             lower = word.lower()
             # A particle that opens a run with a capital starts the name ("Del Close",
-            # "Van Halen"); elsewhere it joins one ("Anouk van der Berg").
+            # "Van Halen"); elsewhere it joins one ("Anouk van Berg").
             connector = lower in NAME_CONNECTORS and not (
                 i == 0 and word[0].isupper() and lower not in ("of", "for", "&"))
             token = _Token(start, end, word, lower, connector or word == "the")
