@@ -672,3 +672,43 @@ def test_an_acronym_with_the_small_words_of_a_name_is_the_same_organization(dete
             "Later LOHG had two staff.")
     assert [(text[s.start:s.end], s.kind) for s in detector.detect_all([text])[0].spans] == [
         ("Lantern of Harvest Group", "ORG"), ("LOHG", "ORG"), ("LOHG", "ORG")]
+
+
+def test_two_particles_join_a_surname_which_keeps_them_where_it_recurs(detector):
+    texts = ["I trained with Pieter van der Wendt, then with Rosa de la Quintana.",
+             "Later van der Wendt left the clinic, and Wendt never wrote."]
+    detections = detector.detect_all(texts)
+    assert [[(t[s.start:s.end], s.kind) for s in d.spans]
+            for t, d in zip(texts, detections, strict=True)] == [
+        [("Pieter van der Wendt", "PERSON"), ("Rosa de la Quintana", "PERSON")],
+        [("van der Wendt", "PERSON"), ("Wendt", "PERSON")]]
+    assert {s.entity for s in detections[1].spans} == {"pieter van der wendt"}
+
+
+def test_a_persons_dotted_initials_recur_alone_but_a_countrys_stay(detector):
+    texts = ["My boss was J.B. Ellerby at the U.S. Bureau of Tidewater Affairs.",
+             "J.B. hired me in 2004, and the U.S. office closed."]
+    detections = detector.detect_all(texts)
+    assert [texts[1][s.start:s.end] for s in detections[1].spans] == ["J.B."]
+    assert detections[1].spans[0].entity == "j b ellerby"
+
+
+@pytest.mark.parametrize("text, name", [
+    ("Mark, what made you choose nursing?", "Mark"),
+    ("Okay. So, Will, tell me about the lab.", "Will"),
+    ("Interviewer: Hope, how did you start?", "Hope"),
+    ("What made you choose it, Joy?", "Joy"),
+    ("Thank you so much, Mark.", "Mark"),
+])
+def test_a_first_name_that_is_a_word_is_a_person_when_said_to_them(detector, text, name):
+    assert kinds(detector, text) == {name: "PERSON"}
+
+
+@pytest.mark.parametrize("text", [
+    "True, you could argue that.",
+    "Mark the date, will you?",
+    "Well, what happened next?",
+    "I hope, what with the rain, that it works.",
+])
+def test_words_that_open_or_close_a_sentence_are_not_names_said_to_someone(detector, text):
+    assert found(detector, text) == {}

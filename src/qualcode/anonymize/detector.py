@@ -259,6 +259,9 @@ class _NameTable:
         parts: dict[str, set[tuple[str, str]]] = {}
         # Parts of a person's name that are ordinary words too ("Bill" of "Bill Noble").
         loose: dict[str, set[tuple[str, str]]] = {}
+        # The particles before a surname ("van der" of "Anouk van der Berg"), which go with
+        # it where it recurs alone.
+        self.particles: dict[str, str] = {}
         labels = {m.group(1) or m.group(2)
                   for text in texts for m in _INITIALS_LABEL.finditer(text)}
         # Initials a transcript defines ("MD - Mira Dolan") are hers, though "MD" is a word.
@@ -275,9 +278,15 @@ class _NameTable:
                     parts.setdefault(letters, set()).add((span.entity, span.kind))
                 if span.detector not in ("proper_name", "ner", "fuzzy"):
                     continue
+                if span.kind == "PERSON" and len(words) == 1 and written.lower() in common:
+                    # "Bill, you were there" names him, but not "Bill me" elsewhere.
+                    loose.setdefault(written, set()).add((span.entity, span.kind))
+                    continue
                 forms.setdefault(written, (span.entity, span.kind, 0.8))
                 if span.kind == "PERSON" and len(words) >= 2 or span.confidence <= 0.6:
                     pieces = [words[0], words[-1]]  # a guessed kind: its words may be names
+                    if span.kind == "PERSON" and (particles := _particles(words)):
+                        self.particles[words[-1]] = particles
                     if _allowed_alone(words[-1], allow, gaz):
                         pieces.pop()  # "Slack" of "Quinn Slack" stays the tool elsewhere
                 elif span.kind in ("ORG", "PROJECT") and len(words) >= 2:
@@ -306,13 +315,22 @@ class _NameTable:
                 forms[piece] = (entity, kind, 0.75 if len(owners) == 1 else 0.5)
         # An ordinary word is that person's name only where its capital means something, in
         # mid-sentence, and only when one person has it ("in Bill's lab", not "Bill me").
-        self.mid_sentence = {piece for piece, owners in loose.items()
-                             if piece not in forms and len(owners) == 1}
+        # Said alone, the word names the one person whose fuller name has it, if any.
+        owners = {piece: {o for o in found if o[0] != normalize(piece)} or found
+                  for piece, found in loose.items()}
+        self.mid_sentence = {piece for piece in loose
+                             if piece not in forms and len(owners[piece]) == 1}
         for piece in self.mid_sentence:
-            entity, kind = next(iter(loose[piece]))
+            entity, kind = next(iter(owners[piece]))
             forms[piece] = (entity, kind, 0.75)
         self.forms = forms
         self._lookup = {v: f for f in forms for v in (f, f.upper())}
+        # A person's initials with dots ("J.B." of "J.B. Ellison") are no run of capitalized words
+        # before a word in lower case, so they are looked for on their own.
+        dotted = [f for f, (_, kind, _) in forms.items()
+                  if kind == "PERSON" and _DOTTED_INITIALS.fullmatch(f)]
+        self._dotted = re.compile(
+            rf"(?<![\w.])(?:{'|'.join(map(re.escape, dotted))})(?!\w)") if dotted else None
         self._longest = max((len(f.split()) for f in forms), default=0)
         # The same name in lower case, as captions and chat write it ("jesse thorn" after
         # "Jesse Thorn"), where a word of it is one English writes with a capital.
@@ -354,7 +372,18 @@ class _NameTable:
                     text[end:end + 1] != ","):
                 continue  # "Bill me later", but "Bill, you were there" calls him
             entity, kind, confidence = self.forms[form]
+            particles = self.particles.get(form)
+            if particles and text[max(0, start - len(particles) - 1):start].lower() == (
+                    f"{particles.lower()} "):
+                start -= len(particles) + 1  # "van der Berg", not "van der [PERSON_1]"
             spans.append(Span(start, end, kind, "proper_name", confidence, entity))
+        if self._dotted is not None:
+            found = Coverage(spans)
+            for m in self._dotted.finditer(text):
+                if not covered.hits(m.start(), m.end()) and not found.hits(m.start(), m.end()):
+                    entity, kind, confidence = self.forms[m.group()]
+                    spans.append(Span(m.start(), m.end(), kind, "proper_name", confidence,
+                                      entity))
         return spans
 
 
@@ -367,6 +396,19 @@ _LOWER_CASE_WORD = re.compile(rf"(?<![\w@./#-]){_LOWER}(?![\w@])")
 _LOWER_WORDS_BEFORE = re.compile(rf"(?:(?<![\w@./#-]){_LOWER} )*\Z")
 _LOWER_WORDS_AFTER = re.compile(rf"(?: {_LOWER}(?![\w@]))*")
 _PUNCTUATION = "\"'()[]{}<>.,;:!?*_\u2018\u2019\u201c\u201d"
+
+
+def _particles(words: list[str]) -> str:
+    """The particles between a person's other names and the surname ("van der" of "Anouk van
+    der Berg"), or ""."""
+    end = len(words) - 1
+    start = end
+    while start > 1 and words[start - 1].lower() in NAME_CONNECTORS:
+        start -= 1
+    return " ".join(words[start:end])
+
+
+_DOTTED_INITIALS = re.compile(r"(?:[A-Z]\.){2,}")
 
 
 def _written_as_name(form: str) -> bool:

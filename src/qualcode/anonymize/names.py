@@ -93,8 +93,11 @@ _TITLE_ABBR = r"(?:Dr|Prof|Mr|Mrs|Ms|Mx)\."
 # ("Y Combinator").
 _INITIAL = rf"(?:(?:[{UPPER}]\.)+|[B-HJ-Z])(?= [{UPPER}])"
 _TOKEN = rf"(?:{_TITLE_ABBR}|{_INITIAL}|{CAP_WORD})"
-# "the" joins only after "of", "for" or "&" ("College of the Arts").
-_CONNECTOR = "(?:of|for|&) the|" + "|".join(
+# "the" joins only after "of", "for" or "&" ("College of the Arts"); two particles join a
+# surname ("Anouk van der Berg", "Rosa de la Cruz").
+_PARTICLE = "|".join(re.escape(c) for c in sorted(NAME_CONNECTORS - {"of", "for", "&"},
+                                                   key=len, reverse=True))
+_CONNECTOR = rf"(?:of|for|&) the|(?:{_PARTICLE}) (?:{_PARTICLE})|" + "|".join(
     re.escape(c) for c in sorted(NAME_CONNECTORS, key=len, reverse=True))
 RUN = re.compile(
     rf"(?<![\w{APOSTROPHES}@.#])(?<![{UPPER}{LOWER}]-)"  # not after "ex-", but after "---"
@@ -103,6 +106,7 @@ RUN = re.compile(
 )
 _PIECE = re.compile(rf"{_TOKEN}|\S+")
 _WORD = re.compile(r"[\w'\u2019-]+")
+_INITIALS_BEFORE_NAME = re.compile(rf"(?:[{UPPER}]\.)+")
 _ACRONYM = re.compile(rf"[{UPPER}]{{2,}}s?")
 _TOWN_BEFORE = re.compile(rf"{CAP_WORD}, $")
 _STATE_AFTER = re.compile(r"[.;:)\-\u2013\u2014]|\s*$|\s*\n| \d")
@@ -173,6 +177,15 @@ _FORMER_EMPLOYER = re.compile(rf"\b[Ee]x-({CAP_WORD})(?![\w{APOSTROPHES}-])")
 # A university named with its campus: "University of Illinois at Chicago".
 _CAMPUS = re.compile(rf"\bUniversity of {_NAME_WORDS} at ({_NAME_WORDS})(?![\w@])")
 # The end of a sentence: not that of a title ("Dr. Quist").
+# A first name said to the person it names: at the head of a sentence, before a question or
+# a request ("Mark, what made you...", "So, Will, tell me"), or closing one ("..., Mark?").
+_ADDRESS_OPENING = re.compile(r"(?:^|[.!?:;\n\"\u201c]\s*)(?:(?:[A-Z]\w*,? ){1,2})?$")
+_ADDRESS_AFTER = re.compile(
+    r", (?:what|how|why|when|where|who|which|can|could|would|will|do|did|does|are|is|were|was"
+    r"|have|has|tell|talk|walk|describe|thank|thanks|welcome|let|let's|you|you're|you've|your"
+    r"|i'd|i'm|please|go ahead)\b")
+_ADDRESS_CLOSING = re.compile(r"[?!.][\"'\u201d\u2019)]*(?:\s|$)")
+_NOT_ADDRESSED = frozenset(("true", "sure", "fair", "right"))  # "True, you could argue..."
 _SENTENCE_END = re.compile(r"(\w+)[.!?][\"'\u201d\u2019)]*\s")
 # A lower-case word just after or just before a name.
 _LOWER_AFTER = re.compile(rf" ([{LOWER}]{{3,}})\b(?![{APOSTROPHES}-])")
@@ -220,6 +233,11 @@ class ProperNameDetector:
                 spans.append(Span(run.start(), run.end(), "ORG", "proper_name", 0.6,
                                   normalize(word)))
                 continue
+            if " " not in word and self._addressed(text, run) and not covered.hits(
+                    run.start(), run.end()):
+                spans.append(Span(run.start(), run.end(), "PERSON", "proper_name", 0.8,
+                                  normalize(word)))
+                continue
             if " " not in word and self._plain(word.lower(), text, run.start(), vocabulary):
                 continue
             for tokens in self._pieces(text, run, covered, phrases):
@@ -265,6 +283,17 @@ class ProperNameDetector:
             if not (covered.hits(*m.span(1)) or self._allowed(lower) or lower in ROLE_WORDS
                     or lower.rstrip(".") in TITLES):
                 _one_organization(text, spans, *m.span(1), 0.6)
+
+    def _addressed(self, text: str, run: re.Match) -> bool:
+        """Whether a first name, even one that is a word, is said to its bearer: "Mark, what
+        made you...", "Okay, Will, tell me", "What made you choose it, Joy?"."""
+        lower = run.group().lower()
+        if not self._first_name(lower) or self._allowed(lower) or lower in _NOT_ADDRESSED:
+            return False
+        if _ADDRESS_AFTER.match(text, run.end()):
+            return bool(_ADDRESS_OPENING.search(text, max(0, run.start() - 40), run.start()))
+        return text[max(0, run.start() - 2):run.start()] == ", " and bool(
+            _ADDRESS_CLOSING.match(text, run.end()))
 
     def _lower_case_neighbour(self, text: str, span: Span) -> Span:
         """A one-word name with the rest of a person's name beside it in lower case, as
@@ -530,6 +559,11 @@ class ProperNameDetector:
                     text, tokens[0].start, tokens[-1].end):
                 return "ORG", 0.6, ""  # "the American Geophysical Union", "the Group (TG)"
             return "ORG", 0, "organization named in ordinary words"
+        letters = tokens[0].text.replace(".", "")
+        if _INITIALS_BEFORE_NAME.fullmatch(tokens[0].text) and len(tokens) == 2 and not (
+                ordinary[-1] or lowers[-1] in ORG_SUFFIXES or letters.lower() in self.allow
+                or letters in state_codes()):
+            return "PERSON", 0.8, ""  # "J.B. Ellerby", "K. Osei"; not "U.S. Steel"
         first = lowers[0]
         cue = _cue(before, after, text, tokens[-1].end)
         if all(ordinary):
