@@ -712,3 +712,21 @@ def test_a_first_name_that_is_a_word_is_a_person_when_said_to_them(detector, tex
 ])
 def test_words_that_open_or_close_a_sentence_are_not_names_said_to_someone(detector, text):
     assert found(detector, text) == {}
+
+
+def test_call_letters_are_a_station_where_broadcasting_is_the_talk(detector):
+    text = ("I was a DJ on the radio at WQRV for a year; later the WBLD opening came up, "
+            "and WWII history was my night show.")
+    assert kinds(detector, text) == {"WQRV": "ORG", "WBLD": "ORG"}
+    assert queued(detector, "Our WQRV form and WBLD budget were due.") == ["WQRV", "WBLD"]
+
+
+def test_a_common_word_found_as_a_name_is_not_replaced_where_it_opens_a_sentence(detector):
+    texts = ["He sold the first bikes through a company called What else bikes, in town.",
+             "What was it like? What a year.",
+             "Research in Victoria The transcript of a seminar by Dr. Alma Quist.\n"
+             "The art of it. It was the Dead and The Doors."]
+    detections = detector.detect_all(texts)
+    # "What" (the company) and "The" (of a heading run into a place) stay where they recur.
+    assert detections[1].spans == []
+    assert "The" not in [texts[2][s.start:s.end] for s in detections[2].spans]

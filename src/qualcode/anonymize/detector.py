@@ -24,6 +24,7 @@ from qualcode.anonymize.lexicon import (
     NAME_CONNECTORS,
     ORG_SUFFIXES,
     ROLE_WORDS,
+    SMALL_WORDS,
     TITLES,
     common_words,
     default_allow_list,
@@ -278,9 +279,11 @@ class _NameTable:
                     parts.setdefault(letters, set()).add((span.entity, span.kind))
                 if span.detector not in ("proper_name", "ner", "fuzzy"):
                     continue
-                if span.kind == "PERSON" and len(words) == 1 and written.lower() in common:
-                    # "Bill, you were there" names him, but not "Bill me" elsewhere.
-                    loose.setdefault(written, set()).add((span.entity, span.kind))
+                if len(words) == 1 and written.lower() in common and not written.isupper():
+                    # "Bill, you were there" names him, but not "Bill me" elsewhere; a
+                    # company "called What" is no "What" at a sentence's start.
+                    if written.lower() not in SMALL_WORDS:
+                        loose.setdefault(written, set()).add((span.entity, span.kind))
                     continue
                 forms.setdefault(written, (span.entity, span.kind, 0.8))
                 if span.kind == "PERSON" and len(words) >= 2 or span.confidence <= 0.6:
@@ -298,8 +301,8 @@ class _NameTable:
                     pieces = []
                 for piece in pieces:
                     lower = piece.lower()
-                    if len(piece) < 3:
-                        continue
+                    if len(piece) < 3 or lower in SMALL_WORDS:
+                        continue  # not "The" of a name that took a heading's word
                     if lower not in common and lower not in vocabulary:
                         parts.setdefault(piece, set()).add((span.entity, span.kind))
                     elif sure_person:

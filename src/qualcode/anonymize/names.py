@@ -116,6 +116,11 @@ _ACRONYM_BEFORE = re.compile(r"\b(?:[Tt]he|[Tt]o|[Ww]ith|[Aa]t|[Ff]or|[Jj]oined|
 _ACRONYM_AFTER = re.compile(
     r"[,.;:)!?]|\s+(?:and|or|is|was|has|had|in|where|which|who|that)\b")
 _POSSESSIVES = ("'s", "\u2019s")
+# North American radio and television stations are named by four call letters, starting
+# with K or W ("KLIF", "WDRC"); in talk of broadcasting they are a station, not an acronym.
+_CALL_SIGN = re.compile(r"[KW][A-Z]{2}[A-HJ-Z]")  # not "WWII"
+_BROADCASTING = re.compile(r"\b(?:[Rr]adio|[Ss]tations?|FM|AM|[Bb]roadcast\w*|DJs?|[Oo]n[- ]air"
+                           r"|[Tt]elevision|TV)\b")
 _ACRONYM_DEFINED = re.compile(r" \(([A-Z]{2,})s?\)")
 _QUOTES = "\"\u201c\u2018'"
 # A capital inside a word after lower-case letters, as brands write them ("XtremeAg",
@@ -616,6 +621,9 @@ class ProperNameDetector:
                     text, max(0, tokens[0].start - 10), tokens[0].start) and (
                     _ACRONYM_AFTER.match(text, tokens[-1].end)):
                 return "ORG", 0.6, ""  # "the ACLU, ...", "I went to UCLA."
+            if _CALL_SIGN.fullmatch(word) and _BROADCASTING.search(
+                    text, max(0, tokens[0].start - 2000), tokens[-1].end + 2000):
+                return "ORG", 0.6, ""  # "the WDRC opening": a station's call letters
             return "ORG", 0, "acronym"
         if _speaker_label(text, tokens[0].start, tokens[-1].end,
                           first in gaz.first_names) and not any(
