@@ -730,3 +730,8 @@ def test_a_common_word_found_as_a_name_is_not_replaced_where_it_opens_a_sentence
     # "What" (the company) and "The" (of a heading run into a place) stay where they recur.
     assert detections[1].spans == []
     assert "The" not in [texts[2][s.start:s.end] for s in detections[2].spans]
+
+
+def test_a_company_named_in_ordinary_words_keeps_its_first_word_at_a_sentence_start(detector):
+    text = "April 2: Quarry Seed Co. closed. Quarry Seed was founded in 1868."
+    assert list(found(detector, text)) == ["Quarry Seed Co", "Quarry Seed"]
