@@ -500,8 +500,8 @@ class ProperNameDetector:
         """Whether the first word is one without which the rest is no institution ("The
         Daily Tribune", "City of Gary", "New York Times") or company ("Park Seed Co.")."""
         if len(tokens) >= 2 and tokens[-1].lower.rstrip(".") in ORG_SUFFIXES and (
-                tokens[0].lower not in SMALL_WORDS):
-            return True  # "Park Seed Co.": a company's name is all its words
+                tokens[0].lower not in SMALL_WORDS and not any(t.connector for t in tokens)):
+            return True  # "Park Seed Co." is all its words, not "Members of the X Party"
         return _org_head(tokens[:2]) or (
             tokens[0].lower not in SMALL_WORDS and _institution([t.lower for t in tokens])
             and (not _institution([t.lower for t in tokens[1:]])
