@@ -328,8 +328,8 @@ class _NameTable:
             forms[piece] = (entity, kind, 0.75)
         self.forms = forms
         self._lookup = {v: f for f in forms for v in (f, f.upper())}
-        # A person's initials with dots ("J.B." of "J.B. Ellison") are no run of capitalized words
-        # before a word in lower case, so they are looked for on their own.
+        # A person's initials with dots ("J.B." of "J.B. Ellison") before a word in lower
+        # case are no run of capitalized words, so they are looked for on their own.
         dotted = [f for f, (_, kind, _) in forms.items()
                   if kind == "PERSON" and _DOTTED_INITIALS.fullmatch(f)]
         self._dotted = re.compile(

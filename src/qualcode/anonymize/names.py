@@ -181,7 +181,6 @@ _TICKER = re.compile(rf"\b({'|'.join(_EXCHANGES)}|TSXV|OTCQB|OTCQX) ?: ?"
 _FORMER_EMPLOYER = re.compile(rf"\b[Ee]x-({CAP_WORD})(?![\w{APOSTROPHES}-])")
 # A university named with its campus: "University of Illinois at Chicago".
 _CAMPUS = re.compile(rf"\bUniversity of {_NAME_WORDS} at ({_NAME_WORDS})(?![\w@])")
-# The end of a sentence: not that of a title ("Dr. Quist").
 # A first name said to the person it names: at the head of a sentence, before a question or
 # a request ("Mark, what made you...", "So, Will, tell me"), or closing one ("..., Mark?").
 _ADDRESS_OPENING = re.compile(r"(?:^|[.!?:;\n\"\u201c]\s*)(?:(?:[A-Z]\w*,? ){1,2})?$")
@@ -191,6 +190,7 @@ _ADDRESS_AFTER = re.compile(
     r"|i'd|i'm|please|go ahead)\b")
 _ADDRESS_CLOSING = re.compile(r"[?!.][\"'\u201d\u2019)]*(?:\s|$)")
 _NOT_ADDRESSED = frozenset(("true", "sure", "fair", "right"))  # "True, you could argue..."
+# The end of a sentence: not that of a title ("Dr. Quist").
 _SENTENCE_END = re.compile(r"(\w+)[.!?][\"'\u201d\u2019)]*\s")
 # A lower-case word just after or just before a name.
 _LOWER_AFTER = re.compile(rf" ([{LOWER}]{{3,}})\b(?![{APOSTROPHES}-])")
