@@ -48,9 +48,9 @@ TARGETS = {  # category group -> (recall target, precision target or None)
     "unknown persons and orgs": (0.90, 0.85),
     "emails, URLs, phones, handles": (1.0, None),
 }
-# What finds the names no roster lists: the rules, and on import the speakers' labels and
-# their names in the text.
-UNKNOWN_NAME_DETECTORS = ("proper_name", "speaker label", "speaker")
+# What finds the names no roster lists: the rules and the learned second look, and on import
+# the speakers' labels and their names in the text.
+UNKNOWN_NAME_DETECTORS = ("proper_name", "learned", "speaker label", "speaker")
 GROUPS = {
     "roster names, exact form": ("roster-person", "roster-org", "roster-place",
                                  "roster-project"),

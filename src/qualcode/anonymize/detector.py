@@ -32,6 +32,7 @@ from qualcode.anonymize.lexicon import (
 from qualcode.anonymize.names import RUN, ProperNameDetector, initials
 from qualcode.anonymize.patterns import find_patterns
 from qualcode.anonymize.roster import Roster, RosterEntry, RosterMatcher
+from qualcode.anonymize.second_look import Model, leftovers, replacements, shipped_model
 from qualcode.anonymize.spans import Candidate, Coverage, Span, resolve
 from qualcode.anonymize.text import (
     APOSTROPHES,
@@ -43,7 +44,7 @@ from qualcode.anonymize.text import (
 )
 from qualcode.anonymize.trie import trie_pattern
 
-DETECTORS = ("roster", "fuzzy", "pattern", "proper_name", "ner")
+DETECTORS = ("roster", "fuzzy", "pattern", "proper_name", "learned", "ner")
 
 # known(normalized surface) -> (kind, pseudonym label) for a name the project already has;
 # it should be quick for repeated surfaces (the project's lookup caches its answers).
@@ -63,12 +64,13 @@ class Detector:
 
     roster: known names; allow: extra words to keep (e.g. the codebook's labels);
     nlp_model: name or path of an installed spaCy pipeline whose entities are used too;
-    detectors: which of DETECTORS run (all but "ner" unless a model is named).
+    detectors: which of DETECTORS run (all but "ner" unless a model is named);
+    second_look: the model of the "learned" detector (the one qualcode ships by default).
     """
 
     def __init__(self, roster: Roster | None = None, allow: Iterable[str] = (),
                  nlp_model: str | None = None, detectors: Iterable[str] | None = None,
-                 known: KnownLookup | None = None):
+                 known: KnownLookup | None = None, second_look: Model | None = None):
         self.allow = default_allow_list() | frozenset(_allow_list(allow))
         self.roster = RosterMatcher(roster or Roster())
         self.enabled = set(detectors or DETECTORS) - ({"ner"} if nlp_model is None else set())
@@ -76,6 +78,7 @@ class Detector:
         self.names = ProperNameDetector(self.allow)
         self.nlp = _load_pipeline(nlp_model) if nlp_model and "ner" in self.enabled else None
         self.known = known
+        self.second_look = (second_look or shipped_model()) if "learned" in self.enabled else None
 
     def detect(self, text: str) -> Detection:
         """Detection in one text on its own."""
@@ -106,7 +109,15 @@ class Detector:
             found = table.find(text, sure, text_runs)
             spans = resolve(linked + found + table.find_lower_case(
                 text, Coverage(linked + found)))
-            results.append(Detection(_merge(text, spans), _open(detection.candidates, spans)))
+            results.append(Detection(_merge(text, spans), detection.candidates))
+        if self.second_look is not None:
+            found = leftovers(texts, runs, [r.spans for r in results],
+                              [r.candidates for r in results], vocabulary, self.allow)
+            for text, result, text_found in zip(texts, results, found, strict=True):
+                result.spans = sorted(result.spans + list(
+                    replacements(text, text_found, self.second_look)), key=lambda s: s.start)
+        for result in results:
+            result.candidates = _open(result.candidates, result.spans)
         return results
 
     def _first_pass(self, text: str, patterns: list[Span], vocabulary: set[str],

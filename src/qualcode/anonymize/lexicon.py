@@ -16,6 +16,7 @@ january february march april may june july august september october november dec
 jan feb mar apr jun jul aug sep sept oct nov dec
 monday tuesday wednesday thursday friday saturday sunday mon tue tues wed thu thurs fri sat sun
 christmas easter thanksgiving ramadan eid diwali hanukkah passover halloween
+wwi wwii ww1 ww2
 """.split())
 
 # Research and technology vocabulary that is written capitalized in conversation.

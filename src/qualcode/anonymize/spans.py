@@ -12,7 +12,7 @@ KINDS = NUMBERED_KINDS + PATTERN_KINDS
 
 # When two detections overlap, the one from the earlier detector wins.
 DETECTOR_PRIORITY = ("pattern", "manual", "roster", "speaker", "known", "fuzzy", "ner",
-                     "proper_name")
+                     "proper_name", "learned")
 _RANK = {name: i for i, name in enumerate(DETECTOR_PRIORITY)}
 
 

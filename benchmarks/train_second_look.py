@@ -1,0 +1,106 @@
+"""Fit the weights of the learned second look (src/qualcode/anonymize/second_look.json).
+
+Each DATA folder is a labelled set as `anonymize_eval.py` reads it. The rules run over every
+set as an import would, without the learned detector; each capitalized run they leave is a
+training example, a positive when it overlaps a marked person or organization. The report
+scores each set with a model fitted on the others (leave one set out), so its figures are
+what the model does on text it has not seen:
+
+    python benchmarks/train_second_look.py --data SET1 --data SET2 ...           # report
+    python benchmarks/train_second_look.py --data SET1 ... --write               # and save
+
+Words either side of a run become features only when at least --min-count training runs
+have them: the model learns "at X" and "X is", not the fragments of one text.
+"""
+
+from __future__ import annotations
+
+import argparse
+from collections import Counter
+from dataclasses import dataclass
+from pathlib import Path
+
+from anonymize_eval import codebook_words, detect_as_imported, parse
+from sklearn.feature_extraction import DictVectorizer
+from sklearn.linear_model import LogisticRegression
+
+from qualcode.anonymize import DETECTORS, Anonymizer
+from qualcode.anonymize.names import RUN
+from qualcode.anonymize.second_look import Model, leftovers
+from qualcode.anonymize.text import lowercase_vocabulary, unwrap
+
+OUT = Path(__file__).resolve().parent.parent / "src/qualcode/anonymize/second_look.json"
+_CONTEXT = ("word before=", "word after=")
+
+
+@dataclass
+class Example:
+    data: str
+    features: dict[str, float]
+    name: bool  # overlaps a marked person or organization
+    marked: bool  # overlaps any mark (a place too: replacing it is no false positive)
+
+
+def examples(data: Path) -> list[Example]:
+    files = sorted(p for p in (data / "gold").iterdir() if p.is_file())
+    parsed = [parse(p.read_text(encoding="utf-8")) for p in files]
+    texts = [unwrap(text) for text, _ in parsed]
+    rules = Anonymizer(allow=codebook_words(), detectors=[d for d in DETECTORS if d != "learned"])
+    detections = detect_as_imported([text for text, _ in parsed], files, rules)
+    found = leftovers(texts, [list(RUN.finditer(text)) for text in texts],
+                      [d.spans for d in detections], [d.candidates for d in detections],
+                      lowercase_vocabulary(texts), rules.detector.allow)
+    result = []
+    for (_, gold), runs in zip(parsed, found, strict=True):
+        for run in runs:
+            hits = [g.category for g in gold if g.start < run.end and run.start < g.end]
+            result.append(Example(data.name, run.features,
+                                  any(c in ("person", "org") for c in hits), bool(hits)))
+    return result
+
+
+def fit(train: list[Example], c: float, min_count: int) -> Model:
+    seen = Counter(k for e in train for k in e.features if k.startswith(_CONTEXT))
+    kept = [{k: v for k, v in e.features.items()
+             if not k.startswith(_CONTEXT) or seen[k] >= min_count} for e in train]
+    vectorizer = DictVectorizer()
+    x = vectorizer.fit_transform(kept)
+    model = LogisticRegression(C=c, max_iter=5000).fit(x, [e.name for e in train])
+    weights = {k: round(float(w), 4) for k, w in zip(vectorizer.feature_names_, model.coef_[0],
+                                                      strict=True) if abs(w) >= 1e-4}
+    return Model(round(float(model.intercept_[0]), 4), weights, 0.0)
+
+
+def main(argv: list[str] | None = None) -> int:
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser.add_argument("--data", type=Path, action="append", required=True)
+    parser.add_argument("--threshold", type=float, default=0.35)
+    parser.add_argument("--c", type=float, default=0.3, help="inverse regularization")
+    parser.add_argument("--min-count", type=int, default=10)
+    parser.add_argument("--write", action="store_true", help=f"save the model to {OUT}")
+    args = parser.parse_args(argv)
+
+    data = [e for folder in args.data for e in examples(folder)]
+    scored = []
+    for held_out in sorted({e.data for e in data}):
+        model = fit([e for e in data if e.data != held_out], args.c, args.min_count)
+        scored += [(model.score(e.features), e) for e in data if e.data == held_out]
+    print(f"{len(data)} leftover runs, {sum(e.name for e in data)} of them persons or "
+          f"organizations; leave one set out of {len(args.data)}:")
+    print(f"{'threshold':>10}{'replaced':>10}{'names':>8}{'places':>8}{'wrong':>8}")
+    for threshold in (0.2, 0.25, 0.3, 0.35, 0.4, 0.5):
+        picked = [e for score, e in scored if score >= threshold]
+        names = sum(e.name for e in picked)
+        places = sum(e.marked and not e.name for e in picked)
+        print(f"{threshold:>10}{len(picked):>10}{names:>8}{places:>8}"
+              f"{len(picked) - names - places:>8}")
+    if args.write:
+        model = fit(data, args.c, args.min_count)
+        model = Model(model.intercept, model.weights, args.threshold)
+        OUT.write_text(model.to_json() + "\n", encoding="utf-8")
+        print(f"wrote {OUT} ({len(model.weights)} weights, threshold {args.threshold})")
+    return 0
+
+
+if __name__ == "__main__":
+    raise SystemExit(main())

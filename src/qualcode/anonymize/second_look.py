@@ -1,0 +1,190 @@
+"""A learned second look at the capitalized runs the rules keep without a word.
+
+The rules settle most capitalized words, but a name made of ordinary words ("the Dead",
+"Reply All") or a rare brand in mid-sentence looks to them like any other capitalized word,
+and they keep it silently. This pass scores each such run with a logistic model over generic
+evidence: the run's shape, how English and the corpus write its words, the single words
+either side of it, and the line it stands in. A run scoring at least the model's threshold
+is replaced (detector "learned", its score as confidence, so review shows it as such). What
+the rules queued for review stays in the queue: the researcher settles those.
+
+The weights (`second_look.json`) were fitted by `benchmarks/train_second_look.py` on
+labelled published text, which is not part of the repository; they hold feature names and
+numbers only, no text. The features are computed here, the same way for training and use.
+"""
+
+from __future__ import annotations
+
+import json
+import math
+import re
+from collections import Counter
+from collections.abc import Iterator, Sequence
+from dataclasses import dataclass
+from functools import cache
+from importlib import resources
+
+from qualcode.anonymize.casing import capital_share
+from qualcode.anonymize.gazetteer import gazetteer
+from qualcode.anonymize.lexicon import (
+    DEPARTMENTS,
+    GOVERNMENT_UNITS,
+    INSTITUTION_WORDS,
+    NAME_CONNECTORS,
+    ORG_HEADS,
+    ORG_SUFFIXES,
+    PROJECT_WORDS,
+    ROLE_WORDS,
+    SMALL_WORDS,
+    common_words,
+)
+from qualcode.anonymize.spans import Candidate, Coverage, Span
+from qualcode.anonymize.text import APOSTROPHES, normalize, starts_sentence
+
+_CONTEXT_WORD = re.compile(rf"[\w{APOSTROPHES}]+")
+_INNER_CAPITAL = re.compile(r"[a-z][A-Z]")
+_GENERIC = ROLE_WORDS | GOVERNMENT_UNITS | PROJECT_WORDS | DEPARTMENTS | frozenset(
+    "group groups team teams committee unit".split())
+_ORG_WORDS = ORG_HEADS | {w.lower() for w in ORG_SUFFIXES} | INSTITUTION_WORDS
+_EDGE = 40  # characters either side in which the neighbouring words are looked for
+_LINE = 150  # characters either side of a run that say whether its line is a heading
+
+
+@dataclass(frozen=True)
+class Leftover:
+    """A capitalized run that no detector replaced, with the evidence about it."""
+
+    start: int
+    end: int
+    features: dict[str, float]
+
+
+@dataclass(frozen=True)
+class Model:
+    """A logistic model: a run is a name when `score` reaches `threshold`."""
+
+    intercept: float
+    weights: dict[str, float]
+    threshold: float
+
+    def score(self, features: dict[str, float]) -> float:
+        z = self.intercept + sum(self.weights.get(k, 0.0) * v for k, v in features.items())
+        return 1 / (1 + math.exp(-z))
+
+    def to_json(self) -> str:
+        return json.dumps({"intercept": self.intercept, "threshold": self.threshold,
+                           "weights": dict(sorted(self.weights.items()))}, indent=1)
+
+
+@cache
+def shipped_model() -> Model:
+    """The model that ships with qualcode."""
+    data = json.loads(resources.files(__package__).joinpath("second_look.json").read_text())
+    return Model(data["intercept"], data["weights"], data["threshold"])
+
+
+def leftovers(texts: Sequence[str], runs: Sequence[Sequence[re.Match]],
+              spans: Sequence[Sequence[Span]], candidates: Sequence[Sequence[Candidate]],
+              vocabulary: set[str], allow: frozenset[str]) -> list[list[Leftover]]:
+    """The capitalized runs (`RUN` matches) of each text that overlap none of its spans
+    and none of its review candidates, with features; not a lone ordinary word opening a
+    sentence ("So", "Anyway"), which says nothing, nor what a rule keeps (`_kept_by_rule`)."""
+    common = common_words()
+    phrases: dict[str, list[str]] = {}  # allowed phrases by their first word
+    for phrase in allow:
+        if " " in phrase:
+            phrases.setdefault(phrase.split(" ", 1)[0], []).append(phrase)
+    recurrence = Counter(run.group().lower() for text_runs in runs for run in text_runs)
+    result = []
+    for text, text_runs, found, queued in zip(texts, runs, spans, candidates, strict=True):
+        covered = Coverage([*found, *queued])
+        text_leftovers = []
+        for run in text_runs:
+            start, end = run.span()
+            if covered.hits(start, end):
+                continue
+            initial = starts_sentence(text, start)
+            lower = run.group().lower()
+            if initial and " " not in lower and (lower in common or lower in vocabulary) or (
+                    _kept_by_rule(text, start, lower, vocabulary, allow, phrases)):
+                continue
+            text_leftovers.append(Leftover(start, end, _features(
+                text, start, end, initial, vocabulary, allow, recurrence[lower])))
+        result.append(text_leftovers)
+    return result
+
+
+def _kept_by_rule(text: str, start: int, run: str, vocabulary: set[str], allow: frozenset[str],
+                  phrases: dict[str, list[str]]) -> bool:
+    """Whether a rule keeps the run whatever the model says: it is allowed ("World War II",
+    "Iterators", a plural of an allowed word), it opens an allowed phrase ("Research taste"),
+    or it is a generic unit or role in ordinary words ("the Research Group")."""
+    words = [w for w in run.split() if w not in SMALL_WORDS]
+    if run in allow or all(w in allow or w.endswith("s") and w[:-1] in allow for w in words):
+        return True
+    if any(text[start:start + len(p)].lower() == p for p in phrases.get(run.split()[0], ())):
+        return True
+    common = common_words()
+    return not _GENERIC.isdisjoint(words) and all(
+        any(form in common or form in vocabulary for form in (w, w[:-1] if w.endswith("s") else w))
+        for w in words)
+
+
+def replacements(text: str, found: list[Leftover], model: Model) -> Iterator[Span]:
+    """Spans for the leftovers that `model` takes for names: a person when the run opens
+    with a first name and has no organization word, else an organization."""
+    names = gazetteer()
+    for run in found:
+        confidence = model.score(run.features)
+        if confidence < model.threshold:
+            continue
+        words = [w.lower() for w in text[run.start:run.end].split()]
+        person = (words[0] in names.first_names or words[0] in names.ambiguous_first_names) and (
+            not _ORG_WORDS.intersection(words))
+        yield Span(run.start, run.end, "PERSON" if person else "ORG", "learned",
+                   round(confidence, 3), normalize(text[run.start:run.end]))
+
+
+def _features(text: str, start: int, end: int, initial: bool, vocabulary: set[str],
+              allow: frozenset[str], recurrence: int) -> dict[str, float]:
+    common, names = common_words(), gazetteer()
+    words = text[start:end].split()
+    lowers = [w.lower().strip(".,'\u2019") for w in words]
+    content = [(w, lw) for w, lw in zip(words, lowers, strict=True)
+               if lw not in SMALL_WORDS] or list(zip(words, lowers, strict=True))
+    f: dict[str, float] = {
+        f"words={min(len(words), 3)}": 1,
+        "sentence start": float(initial),
+        "connector": float(any(lw in NAME_CONNECTORS or lw in ("the", "&") for lw in lowers[1:])),
+        "acronym": float(any(w.isupper() and len(w) > 1 for w in words)),
+        "inner capital": float(any(_INNER_CAPITAL.search(w) for w in words)),
+        "digit": float(any(c.isdigit() for c in text[start:end])),
+        "common share": sum(lw in vocabulary or lw in common for _, lw in content) / len(content),
+        f"recurs={min(recurrence, 3)}": 1,
+    }
+    for edge, (_, lw) in (("first", content[0]), ("last", content[-1])):
+        share = capital_share(lw)
+        f[f"{edge} capital share=" + ("unknown" if share is None
+                                      else f"{min(0.8, math.floor(share * 5) / 5):.1f}")] = 1
+        f[f"{edge} length={min(len(lw), 8) // 3}"] = 1
+        for name, hit in (("common", lw in common), ("in corpus", lw in vocabulary),
+                          ("allowed", lw in allow), ("first name", lw in names.first_names),
+                          ("ambiguous first name", lw in names.ambiguous_first_names),
+                          ("surname", lw in names.surnames), ("org word", lw in _ORG_WORDS)):
+            if hit:
+                f[f"{edge} {name}"] = 1
+    before, after = text[max(0, start - _EDGE):start], text[end:end + _EDGE]
+    words_before = _CONTEXT_WORD.findall(before.lower())
+    words_after = _CONTEXT_WORD.findall(after.lower())
+    f["word before=" + (words_before[-1] if words_before else "^")] = 1
+    f["word after=" + (words_after[0] if words_after else "$")] = 1
+    mark_before, mark_after = before.rstrip()[-1:] or "^", after.lstrip()[:1] or "$"
+    f["mark before=" + ("a" if mark_before.isalnum() else mark_before)] = 1
+    f["mark after=" + ("a" if mark_after.isalnum() else mark_after)] = 1
+    line_start = max(text.rfind("\n", 0, start) + 1, start - _LINE)
+    line_end = text.find("\n", end, end + _LINE)
+    line = text[line_start:line_end if line_end >= 0 else end + _LINE].split()
+    capitals = sum(w[:1].isupper() for w in line) / max(1, len(line))
+    f[f"line capitals={round(capitals * 4) / 4:.2f}"] = 1
+    f[f"line words={min(len(line), 20) // 5}"] = 1
+    return f
