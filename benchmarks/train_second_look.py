@@ -49,7 +49,7 @@ def examples(data: Path) -> list[Example]:
     detections = detect_as_imported([text for text, _ in parsed], files, rules)
     found = leftovers(texts, [list(RUN.finditer(text)) for text in texts],
                       [d.spans for d in detections], [d.candidates for d in detections],
-                      lowercase_vocabulary(texts), rules.detector.allow)
+                      lowercase_vocabulary(texts), rules.detector.names)
     result = []
     for (_, gold), runs in zip(parsed, found, strict=True):
         for run in runs:

@@ -5,7 +5,7 @@ from __future__ import annotations
 import re
 
 from qualcode.anonymize import DETECTORS, Detector
-from qualcode.anonymize.names import RUN
+from qualcode.anonymize.names import RUN, ProperNameDetector
 from qualcode.anonymize.second_look import Leftover, Model, leftovers, replacements, shipped_model
 from qualcode.anonymize.spans import Candidate, Span
 
@@ -15,7 +15,7 @@ AFTER_ON = Model(intercept=-5.0, weights={"word before=on": 10.0}, threshold=0.5
 
 def found(text: str, spans=(), candidates=(), allow=frozenset()) -> list[Leftover]:
     return leftovers([text], [list(RUN.finditer(text))], [list(spans)], [list(candidates)],
-                     set(), frozenset(allow))[0]
+                     set(), ProperNameDetector(frozenset(allow)))[0]
 
 
 def test_leftovers_are_the_runs_no_rule_replaced_queued_or_kept():

@@ -112,7 +112,7 @@ class Detector:
             results.append(Detection(_merge(text, spans), detection.candidates))
         if self.second_look is not None:
             found = leftovers(texts, runs, [r.spans for r in results],
-                              [r.candidates for r in results], vocabulary, self.allow)
+                              [r.candidates for r in results], vocabulary, self.names)
             for text, result, text_found in zip(texts, results, found, strict=True):
                 result.spans = sorted(result.spans + list(
                     replacements(text, text_found, self.second_look)), key=lambda s: s.start)

@@ -220,6 +220,15 @@ class ProperNameDetector:
         self._phrases = re.compile(
             rf"(?<![\w-])(?:{trie_pattern(self._phrase_list)})(?![\w-])", re.IGNORECASE)
 
+    def allowed_phrases(self, text: str, lowered: str | None = None) -> Coverage:
+        """Where `text` has a phrase of the allow-list ("Research taste", "World War II")."""
+        phrases = Coverage()
+        lowered = text.lower() if lowered is None else lowered
+        if any(phrase in lowered for phrase in self._phrase_list):
+            for m in self._phrases.finditer(text):
+                phrases.add(m.start(), m.end())
+        return phrases
+
     def find(self, text: str, covered: Coverage, vocabulary: set[str],
              runs: list[re.Match] | None = None) -> tuple[list[Span], list[Candidate]]:
         """Names and review candidates in `text` outside the `covered` ranges (`runs`: the
@@ -227,10 +236,7 @@ class ProperNameDetector:
         spans: list[Span] = []
         candidates: list[Candidate] = []
         lowered = text.lower()
-        phrases = Coverage()
-        if any(phrase in lowered for phrase in self._phrase_list):
-            for m in self._phrases.finditer(text):
-                phrases.add(m.start(), m.end())
+        phrases = self.allowed_phrases(text, lowered)
         for run in RUN.finditer(text) if runs is None else runs:
             word = run.group()
             if " " not in word and word.lower() in EMPLOYERS and self._as_organization(
@@ -249,7 +255,7 @@ class ProperNameDetector:
                 self._settle(text, tokens, vocabulary, spans, candidates, dropping=False)
         if (" and " in text or " & " in text) and spans:
             _join_institutions(text, spans)
-            _join_pairs(text, spans, lambda w: ordinary_word(w) or self._allowed(w.lower()))
+            _join_pairs(text, spans, lambda w: ordinary_word(w) or self.allowed(w.lower()))
         if " at " in text and "University of " in text:
             _join_campus(text, spans)
         _join_place_words(text, spans)
@@ -285,7 +291,7 @@ class ProperNameDetector:
                 _one_organization(text, spans, start, m.end(), 0.75)
         for m in _FORMER_EMPLOYER.finditer(text) if "x-" in text else ():
             lower = m.group(1).lower()
-            if not (covered.hits(*m.span(1)) or self._allowed(lower) or lower in ROLE_WORDS
+            if not (covered.hits(*m.span(1)) or self.allowed(lower) or lower in ROLE_WORDS
                     or lower.rstrip(".") in TITLES):
                 _one_organization(text, spans, *m.span(1), 0.6)
 
@@ -293,7 +299,7 @@ class ProperNameDetector:
         """Whether a first name, even one that is a word, is said to its bearer: "Mark, what
         made you...", "Okay, Will, tell me", "What made you choose it, Joy?"."""
         lower = run.group().lower()
-        if not self._first_name(lower) or self._allowed(lower) or lower in _NOT_ADDRESSED:
+        if not self._first_name(lower) or self.allowed(lower) or lower in _NOT_ADDRESSED:
             return False
         if _ADDRESS_AFTER.match(text, run.end()):
             return bool(_ADDRESS_OPENING.search(text, max(0, run.start() - 40), run.start()))
@@ -339,7 +345,7 @@ class ProperNameDetector:
             title = text[start:end]
             words = [w.lower() for w in title.split() if w[:1].isupper()]
             if covered.hits(start, end) or self._phrases.fullmatch(title) or (
-                    words and all(self._allowed(w) for w in words)) or (
+                    words and all(self.allowed(w) for w in words)) or (
                     " " not in title and self._plain_title(title.lower())) or (
                     starts_sentence(text, start) and not text.endswith(tuple(_QUOTES), 0, start)
                     and all(w in self.common for w in words)):
@@ -404,9 +410,9 @@ class ProperNameDetector:
                     word == "the" and any(self._first_name(found[j].group().lower())
                                           for j in range(max(0, i - 3), i - 1))
             ) or i >= kept and (phrases.hits(start, end) or (
-                    not token.connector and self._allowed(lower) and not (
+                    not token.connector and self.allowed(lower) and not (
                         self._first_name(lower) and i + 1 < len(found)
-                        and not self._allowed(found[i + 1].group().lower()))
+                        and not self.allowed(found[i + 1].group().lower()))
                     and not (i > 0 and lower in self.gaz.surnames  # "John Holland"
                              and self._forename(found[i - 1].group().lower()))
                     and not self._allowed_surname([f.group() for f in found], i))):
@@ -437,16 +443,16 @@ class ProperNameDetector:
     def _forename(self, lower: str) -> bool:
         """A word that can stand before a surname: a first name, or a rare word that is
         neither common nor allowed ("Tavrin Nash")."""
-        return self._first_name(lower) or (lower not in self.common and not self._allowed(lower)
+        return self._first_name(lower) or (lower not in self.common and not self.allowed(lower)
                                            and lower not in NAME_CONNECTORS)
 
-    def _allowed(self, lower: str) -> bool:
+    def allowed(self, lower: str) -> bool:
         """An allowed word, its plural, or a compound of allowed words ("us-china")."""
         if lower in self.allow or (lower.endswith("s") and lower[:-1] in self.allow
                                    and lower not in self.gaz.first_names):
             return True  # "Carlos" is no plural
         parts = lower.split("-")
-        return len(parts) > 1 and all(part and self._allowed(part) for part in parts)
+        return len(parts) > 1 and all(part and self.allowed(part) for part in parts)
 
     def _ordinary(self, token: _Token, vocabulary: set[str], by_form: bool = False) -> bool:
         """A common word, one used in lower case in the corpus (an acronym only when common:
@@ -521,7 +527,7 @@ class ProperNameDetector:
             return False
         first, word = words[0].lower(), words[1]
         return (first in self.gaz.first_names and first not in self.common
-                and not self._allowed(first) and word[:1].isupper() and word[1:].islower()
+                and not self.allowed(first) and word[:1].isupper() and word[1:].islower()
                 and word.lower() not in geography())
 
     def _trim(self, tokens: list[_Token], vocabulary: set[str]) -> list[_Token]:
@@ -615,7 +621,7 @@ class ProperNameDetector:
         if weak_first:
             return "PERSON", 0, "first name that is also a word"
         if _ACRONYM.fullmatch(word):
-            if _initials_label(text, word, tokens[-1].end) and not self._allowed(first) and (
+            if _initials_label(text, word, tokens[-1].end) and not self.allowed(first) and (
                     first not in self.common):
                 return "PERSON", 0.7, ""  # "... from Everledger. LK: Good, good."
             if text[tokens[-1].end:tokens[-1].end + 2] in _POSSESSIVES:

@@ -38,6 +38,7 @@ from qualcode.anonymize.lexicon import (
     SMALL_WORDS,
     common_words,
 )
+from qualcode.anonymize.names import ProperNameDetector
 from qualcode.anonymize.spans import Candidate, Coverage, Span
 from qualcode.anonymize.text import APOSTROPHES, normalize, starts_sentence
 
@@ -85,45 +86,37 @@ def shipped_model() -> Model:
 
 def leftovers(texts: Sequence[str], runs: Sequence[Sequence[re.Match]],
               spans: Sequence[Sequence[Span]], candidates: Sequence[Sequence[Candidate]],
-              vocabulary: set[str], allow: frozenset[str]) -> list[list[Leftover]]:
+              vocabulary: set[str], rules: ProperNameDetector) -> list[list[Leftover]]:
     """The capitalized runs (`RUN` matches) of each text that overlap none of its spans
     and none of its review candidates, with features; not a lone ordinary word opening a
-    sentence ("So", "Anyway"), which says nothing, nor what a rule keeps (`_kept_by_rule`)."""
+    sentence ("So", "Anyway"), which says nothing, nor what a rule keeps on purpose: an
+    allowed word or phrase ("Iterators", "World War II"), a generic unit or role in
+    ordinary words ("the Research Group")."""
     common = common_words()
-    phrases: dict[str, list[str]] = {}  # allowed phrases by their first word
-    for phrase in allow:
-        if " " in phrase:
-            phrases.setdefault(phrase.split(" ", 1)[0], []).append(phrase)
     recurrence = Counter(run.group().lower() for text_runs in runs for run in text_runs)
     result = []
     for text, text_runs, found, queued in zip(texts, runs, spans, candidates, strict=True):
         covered = Coverage([*found, *queued])
+        phrases = rules.allowed_phrases(text)
         text_leftovers = []
         for run in text_runs:
             start, end = run.span()
-            if covered.hits(start, end):
+            if covered.hits(start, end) or phrases.hits(start, end):
                 continue
             initial = starts_sentence(text, start)
             lower = run.group().lower()
+            words = [w for w in lower.split() if w not in SMALL_WORDS]
             if initial and " " not in lower and (lower in common or lower in vocabulary) or (
-                    _kept_by_rule(text, start, lower, vocabulary, allow, phrases)):
+                    all(rules.allowed(w) for w in words)) or _generic(words, vocabulary):
                 continue
             text_leftovers.append(Leftover(start, end, _features(
-                text, start, end, initial, vocabulary, allow, recurrence[lower])))
+                text, start, end, initial, vocabulary, rules.allow, recurrence[lower])))
         result.append(text_leftovers)
     return result
 
 
-def _kept_by_rule(text: str, start: int, run: str, vocabulary: set[str], allow: frozenset[str],
-                  phrases: dict[str, list[str]]) -> bool:
-    """Whether a rule keeps the run whatever the model says: it is allowed ("World War II",
-    "Iterators", a plural of an allowed word), it opens an allowed phrase ("Research taste"),
-    or it is a generic unit or role in ordinary words ("the Research Group")."""
-    words = [w for w in run.split() if w not in SMALL_WORDS]
-    if run in allow or all(w in allow or w.endswith("s") and w[:-1] in allow for w in words):
-        return True
-    if any(text[start:start + len(p)].lower() == p for p in phrases.get(run.split()[0], ())):
-        return True
+def _generic(words: list[str], vocabulary: set[str]) -> bool:
+    """Whether ordinary words name a generic unit or a role ("Research Group", "Team Leads")."""
     common = common_words()
     return not _GENERIC.isdisjoint(words) and all(
         any(form in common or form in vocabulary for form in (w, w[:-1] if w.endswith("s") else w))
