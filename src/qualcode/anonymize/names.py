@@ -462,9 +462,9 @@ class ProperNameDetector:
         if lower in self.gaz.first_names or lower in self.gaz.surnames:
             return False  # in lower case elsewhere, it is the name misspelled ("ken williams")
         used = () if token.text.isupper() and len(lower) > 1 else vocabulary
-        singular = _singular(lower)
+        one = singular(lower)
         return (lower in self.common or lower in used
-                or (singular is not None and (singular in self.common or singular in used))
+                or (one is not None and (one in self.common or one in used))
                 or (by_form and lower.endswith(NON_NAME_ENDINGS)
                     and lower not in self.gaz.first_names and lower not in self.gaz.surnames))
 
@@ -760,7 +760,7 @@ def _join_pairs(text: str, spans: list[Span], plain: Callable[[str], bool]) -> N
                         if s is span or not (s.start < span.start and start < s.end)]
 
 
-def _singular(word: str) -> str | None:
+def singular(word: str) -> str | None:
     """The singular of a regular English plural ("processes", "teams"), or None."""
     if word.endswith("es") and word[:-2].endswith(("s", "x", "z", "ch", "sh")):
         return word[:-2]

@@ -38,7 +38,7 @@ from qualcode.anonymize.lexicon import (
     SMALL_WORDS,
     common_words,
 )
-from qualcode.anonymize.names import ProperNameDetector
+from qualcode.anonymize.names import ProperNameDetector, singular
 from qualcode.anonymize.spans import Candidate, Coverage, Span
 from qualcode.anonymize.text import APOSTROPHES, normalize, starts_sentence
 
@@ -119,7 +119,7 @@ def _generic(words: list[str], vocabulary: set[str]) -> bool:
     """Whether ordinary words name a generic unit or a role ("Research Group", "Team Leads")."""
     common = common_words()
     return not _GENERIC.isdisjoint(words) and all(
-        any(form in common or form in vocabulary for form in (w, w[:-1] if w.endswith("s") else w))
+        any(form in common or form in vocabulary for form in (w, singular(w)) if form)
         for w in words)
 
 
