@@ -387,6 +387,8 @@ def test_names_whose_words_are_also_other_things(detector, text, expected):
     # A place or people word opens an organization's name, and a place may end it.
     ("Then she joined Irish Lantern as a pilot.", {"Irish Lantern": "ORG"}),
     ("They are consultants at Brandvik Australia now.", {"Brandvik Australia": "ORG"}),
+    # A first name with a place word after it: a surname or an organization, not a place.
+    ("She was a nurse at Mirela Norway for years.", {"Mirela Norway": "PERSON"}),
     ("She spoke at the Nevada Lakes University Aviation job fair.",
      {"Nevada Lakes University": "ORG"}),
     # Ordinary words joined by "and" to an organization named by its last word.

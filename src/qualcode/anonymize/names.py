@@ -726,11 +726,13 @@ def _place_words_before(text: str, start: int) -> int:
 def _join_place_words(text: str, spans: list[Span]) -> None:
     """Extend an organization over the place or people words that open its name and the
     place that ends it, which the allow-list keeps when they stand alone: "American Eagle",
-    "Oregon State University", "KPMG Australia"."""
+    "Oregon State University", "KPMG Australia"; and a one-word person over the place that
+    follows it, a surname or the rest of an organization ("Sierra Nevada", "Beth Israel")."""
     for i, span in enumerate(spans):
-        if span.kind != "ORG":
+        person = span.kind == "PERSON" and " " not in text[span.start:span.end]
+        if span.kind != "ORG" and not person:
             continue
-        start = span.start - _place_words_before(text, span.start)
+        start = span.start - (0 if person else _place_words_before(text, span.start))
         end = span.end
         if m := _WORDS_AFTER.match(text, end):
             words = m.group(1).split()
