@@ -4,7 +4,8 @@ Each DATA folder is a labelled set as `anonymize_eval.py` reads it. The rules ru
 set as an import would, without the learned detector; each capitalized run they leave is a
 training example, a positive when it overlaps a marked person or organization. The report
 scores each set with a model fitted on the others (leave one set out), so its figures are
-what the model does on text it has not seen:
+what the model does on text it has not seen (a row's runs are replaced at that threshold; the
+runs between --review and --threshold go to the review queue):
 
     python benchmarks/train_second_look.py --data SET1 --data SET2 ...           # report
     python benchmarks/train_second_look.py --data SET1 ... --write               # and save
@@ -68,13 +69,16 @@ def fit(train: list[Example], c: float, min_count: int) -> Model:
     model = LogisticRegression(C=c, max_iter=5000).fit(x, [e.name for e in train])
     weights = {k: round(float(w), 4) for k, w in zip(vectorizer.feature_names_, model.coef_[0],
                                                       strict=True) if abs(w) >= 1e-4}
-    return Model(round(float(model.intercept_[0]), 4), weights, 0.0)
+    return Model(round(float(model.intercept_[0]), 4), weights, 0.0, 0.0)
 
 
 def main(argv: list[str] | None = None) -> int:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--data", type=Path, action="append", required=True)
-    parser.add_argument("--threshold", type=float, default=0.35)
+    parser.add_argument("--threshold", type=float, default=0.35,
+                        help="a run scoring at least this is replaced")
+    parser.add_argument("--review", type=float, default=0.25,
+                        help="a run scoring at least this, below --threshold, is queued for review")
     parser.add_argument("--c", type=float, default=0.3, help="inverse regularization")
     parser.add_argument("--min-count", type=int, default=10)
     parser.add_argument("--write", action="store_true", help=f"save the model to {OUT}")
@@ -96,9 +100,10 @@ def main(argv: list[str] | None = None) -> int:
               f"{len(picked) - names - places:>8}")
     if args.write:
         model = fit(data, args.c, args.min_count)
-        model = Model(model.intercept, model.weights, args.threshold)
+        model = Model(model.intercept, model.weights, args.threshold, args.review)
         OUT.write_text(model.to_json() + "\n", encoding="utf-8")
-        print(f"wrote {OUT} ({len(model.weights)} weights, threshold {args.threshold})")
+        print(f"wrote {OUT} ({len(model.weights)} weights, threshold {args.threshold}, "
+              f"review from {args.review})")
     return 0
 
 

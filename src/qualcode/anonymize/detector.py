@@ -32,7 +32,7 @@ from qualcode.anonymize.lexicon import (
 from qualcode.anonymize.names import RUN, ProperNameDetector, initials
 from qualcode.anonymize.patterns import find_patterns
 from qualcode.anonymize.roster import Roster, RosterEntry, RosterMatcher
-from qualcode.anonymize.second_look import Model, leftovers, replacements, shipped_model
+from qualcode.anonymize.second_look import Model, leftovers, settle, shipped_model
 from qualcode.anonymize.spans import Candidate, Coverage, Span, resolve
 from qualcode.anonymize.text import (
     APOSTROPHES,
@@ -114,8 +114,10 @@ class Detector:
             found = leftovers(texts, runs, [r.spans for r in results],
                               [r.candidates for r in results], vocabulary, self.names)
             for text, result, text_found in zip(texts, results, found, strict=True):
-                result.spans = sorted(result.spans + list(
-                    replacements(text, text_found, self.second_look)), key=lambda s: s.start)
+                spans, candidates = settle(text, text_found, self.second_look)
+                result.spans = sorted(result.spans + spans, key=lambda s: s.start)
+                result.candidates = sorted(result.candidates + candidates,
+                                           key=lambda c: c.start)
         for result in results:
             result.candidates = _open(result.candidates, result.spans)
         return results

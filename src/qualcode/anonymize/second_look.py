@@ -5,8 +5,9 @@ The rules settle most capitalized words, but a name made of ordinary words ("the
 and they keep it silently. This pass scores each such run with a logistic model over generic
 evidence: the run's shape, how English and the corpus write its words, the single words
 either side of it, and the line it stands in. A run scoring at least the model's threshold
-is replaced (detector "learned", its score as confidence, so review shows it as such). What
-the rules queued for review stays in the queue: the researcher settles those.
+is replaced (detector "learned", its score as confidence, so review shows it as such); a run
+scoring a little less goes to the review queue, where the rules send the capitalized words
+they cannot settle. What the rules queued stays in the queue: the researcher settles those.
 
 The weights (`second_look.json`) were fitted by `benchmarks/train_second_look.py` on
 labelled published text, which is not part of the repository; they hold feature names and
@@ -19,7 +20,7 @@ import json
 import math
 import re
 from collections import Counter
-from collections.abc import Iterator, Sequence
+from collections.abc import Sequence
 from dataclasses import dataclass
 from functools import cache
 from importlib import resources
@@ -36,6 +37,7 @@ from qualcode.anonymize.lexicon import (
     PROJECT_WORDS,
     ROLE_WORDS,
     SMALL_WORDS,
+    TITLES,
     common_words,
 )
 from qualcode.anonymize.names import ProperNameDetector, singular
@@ -62,11 +64,13 @@ class Leftover:
 
 @dataclass(frozen=True)
 class Model:
-    """A logistic model: a run is a name when `score` reaches `threshold`."""
+    """A logistic model: a run is a name when `score` reaches `threshold`, and worth the
+    researcher's look when it reaches `review`."""
 
     intercept: float
     weights: dict[str, float]
     threshold: float
+    review: float
 
     def score(self, features: dict[str, float]) -> float:
         z = self.intercept + sum(self.weights.get(k, 0.0) * v for k, v in features.items())
@@ -74,6 +78,7 @@ class Model:
 
     def to_json(self) -> str:
         return json.dumps({"intercept": self.intercept, "threshold": self.threshold,
+                           "review": self.review,
                            "weights": dict(sorted(self.weights.items()))}, indent=1)
 
 
@@ -81,7 +86,7 @@ class Model:
 def shipped_model() -> Model:
     """The model that ships with qualcode."""
     data = json.loads(resources.files(__package__).joinpath("second_look.json").read_text())
-    return Model(data["intercept"], data["weights"], data["threshold"])
+    return Model(data["intercept"], data["weights"], data["threshold"], data["review"])
 
 
 def leftovers(texts: Sequence[str], runs: Sequence[Sequence[re.Match]],
@@ -90,8 +95,8 @@ def leftovers(texts: Sequence[str], runs: Sequence[Sequence[re.Match]],
     """The capitalized runs (`RUN` matches) of each text that overlap none of its spans
     and none of its review candidates, with features; not a lone ordinary word opening a
     sentence ("So", "Anyway"), which says nothing, nor what a rule keeps on purpose: an
-    allowed word or phrase ("Iterators", "World War II"), a generic unit or role in
-    ordinary words ("the Research Group")."""
+    allowed word or phrase ("Iterators", "World War II"), a title ("Drs."), a generic unit
+    or role in ordinary words ("the Research Group")."""
     common = common_words()
     recurrence = Counter(run.group().lower() for text_runs in runs for run in text_runs)
     result = []
@@ -107,7 +112,8 @@ def leftovers(texts: Sequence[str], runs: Sequence[Sequence[re.Match]],
             lower = run.group().lower()
             words = [w for w in lower.split() if w not in SMALL_WORDS]
             if initial and " " not in lower and (lower in common or lower in vocabulary) or (
-                    all(rules.allowed(w) for w in words)) or _generic(words, vocabulary):
+                    all(rules.allowed(w) or w.rstrip(".") in TITLES for w in words)) or (
+                    _generic(words, vocabulary)):
                 continue
             text_leftovers.append(Leftover(start, end, _features(
                 text, start, end, initial, vocabulary, rules.allow, recurrence[lower])))
@@ -123,19 +129,29 @@ def _generic(words: list[str], vocabulary: set[str]) -> bool:
         for w in words)
 
 
-def replacements(text: str, found: list[Leftover], model: Model) -> Iterator[Span]:
-    """Spans for the leftovers that `model` takes for names: a person when the run opens
-    with a first name and has no organization word, else an organization."""
+REVIEW_REASON = "possible name (learned look)"
+
+
+def settle(text: str, found: list[Leftover], model: Model) -> tuple[list[Span], list[Candidate]]:
+    """Spans for the leftovers that `model` takes for names, and review candidates for those
+    it nearly does: a person when the run opens with a first name and has no organization
+    word, else an organization."""
     names = gazetteer()
+    spans, candidates = [], []
     for run in found:
         confidence = model.score(run.features)
-        if confidence < model.threshold:
+        if confidence < model.review:
             continue
         words = [w.lower() for w in text[run.start:run.end].split()]
         person = (words[0] in names.first_names or words[0] in names.ambiguous_first_names) and (
             not _ORG_WORDS.intersection(words))
-        yield Span(run.start, run.end, "PERSON" if person else "ORG", "learned",
-                   round(confidence, 3), normalize(text[run.start:run.end]))
+        kind = "PERSON" if person else "ORG"
+        if confidence >= model.threshold:
+            spans.append(Span(run.start, run.end, kind, "learned", round(confidence, 3),
+                              normalize(text[run.start:run.end])))
+        else:
+            candidates.append(Candidate(run.start, run.end, kind, REVIEW_REASON))
+    return spans, candidates
 
 
 def _features(text: str, start: int, end: int, initial: bool, vocabulary: set[str],
