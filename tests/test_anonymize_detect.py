@@ -264,6 +264,21 @@ def test_roles_and_generic_units_are_not_replaced(detector, text):
 def test_a_state_after_a_town_is_no_name(detector):
     assert "NY" not in kinds(detector, "She weaves in Quillport, NY. Come and see.")
     assert "CA" not in kinds(detector, "QUILLPORT, CA--The weavers met today.")
+    text = "She moved to Quillport, Fla., last year."
+    assert "Fla" not in kinds(detector, text) and queued(detector, text) == []
+
+
+def test_words_shouted_in_capitals_are_no_name_but_acronyms_still_are(detector):
+    text = "THIS IS A RUSH TRANSCRIPT, SO CHECK IT BEFORE QUOTING."
+    assert kinds(detector, text) == {} and queued(detector, text) == []
+    assert "NWSU" in kinds(detector, "Later he went to NWSU. He liked it.")
+
+
+def test_letters_after_a_persons_name_are_no_more_people(detector):
+    text = "Our guest is Lisa Quist, RMR, CRR, from the court."
+    assert kinds(detector, text) == {"Lisa Quist": "PERSON"}
+    # One acronym after a name may be the employer: it stays a name.
+    assert "NWSU" in kinds(detector, "I met Dana Quist, NWSU, at the fair.")
 
 
 def test_ordinary_words_of_a_codebook_label_do_not_cut_an_organizations_name():
@@ -328,6 +343,7 @@ def test_a_word_used_in_lower_case_is_not_a_name(detector):
     ("Welcome back to Notes from the Orchard. I'm Brisca.",
      {"Notes from the Orchard": "ORG", "Brisca": "PERSON"}),
     ("She hosts a podcast called In Praise of Moss about botany.", {"In Praise of Moss": "ORG"}),
+    ("Subscribe to Open Doors for more.", {"Open Doors": "ORG"}),
     ("Welcome to the tinderbox podcast, everyone.", {"tinderbox": "ORG"}),
     ("Welcome to the weekly podcast, everyone.", {}),
     ("I liked the Tavrin Nash podcast a lot.", {"Tavrin Nash": "PERSON"}),

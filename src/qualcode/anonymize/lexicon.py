@@ -240,7 +240,7 @@ SELF_INTRODUCTIONS = frozenset({("i'm",), ("i", "am"), ("name", "is"), ("i\u2019
 # Words just before a title that names a show, a podcast or a venue ("welcome to X",
 # "this is X", "host of X"): they make a name even of ordinary words with capitals.
 TITLE_BEFORE = frozenset({("welcome", "to"), ("this", "is"), ("host", "of"), ("hosts", "of"),
-                          ("episode", "of"), ("listening", "to")})
+                          ("episode", "of"), ("listening", "to"), ("subscribe", "to")})
 
 # Words just before a name that say it is a place ("based in Tarnow", "moved to Lisbon").
 PLACE_BEFORE = frozenset("in near to from around outside".split())

@@ -109,6 +109,13 @@ _WORD = re.compile(r"[\w'\u2019-]+")
 _INITIALS_BEFORE_NAME = re.compile(rf"(?:[{UPPER}]\.)+")
 _ACRONYM = re.compile(rf"[{UPPER}]{{2,}}s?")
 _TOWN_BEFORE = re.compile(rf"{CAP_WORD}, $")
+# A state as newspapers shorten it after a town ("Tampa, Fla."); the postal codes are apart.
+_STATE_ABBREVIATIONS = frozenset("""
+Ala Ariz Ark Calif Colo Conn Del Fla Ga Ill Ind Kan Kans Ky La Md Mass Mich Minn Miss Mo Mont
+Neb Nev Okla Ore Pa Penn Tenn Tex Vt Va Wash Wis Wisc Wyo
+""".split())
+# Letters after a person's name: ", RMR, CRR, CRC" up to the next word.
+_CREDENTIALS = re.compile(r"((?:, [A-Z][A-Za-z]{1,4}\b)+)(?=[,.;:)]|\s|$)")
 _STATE_AFTER = re.compile(r"[.;:)\-\u2013\u2014]|\s*$|\s*\n| \d")
 # An acronym that stands alone where an organization goes, not before a noun it qualifies
 # ("the VHS tape", "to GPS locations"): "the ACLU, ...", "I went to UCLA and ...".
@@ -554,10 +561,13 @@ class ProperNameDetector:
         after = _words_after(text, tokens[-1].end)
         if titled or (before and before[-1].rstrip(".") in TITLES):
             return "PERSON", 0.95, ""
-        if len(tokens) == 1 and tokens[0].text in state_codes() and _TOWN_BEFORE.search(
-                text, max(0, tokens[0].start - 40), tokens[0].start) and (
-                _STATE_AFTER.match(text, tokens[0].end)):
-            return "", 0, ""  # "Brooklyn, NY.": the state of a town, not "Joe, AL and Bill"
+        if len(tokens) == 1 and town_state(text, tokens[0].start, tokens[0].end):
+            return "", 0, ""  # "Brooklyn, NY.", "Tampa, Fla.": a town's state, not "Joe, AL"
+        if shouted([w.text for w in words]):
+            return "", 0, ""  # "THIS COPY MAY NOT BE IN ITS FINAL FORM"
+        if len(words) == 1 and _ACRONYM.fullmatch(words[0].text) and _credential(
+                text, tokens[0].start, tokens[0].end, spans, self.allow):
+            return "", 0, ""  # "Lisa Quist, RMR, CRR": letters after a name
         if len(words) >= 2 and not all(ordinary):
             if lowers[0] in PROJECT_WORDS and not ordinary[1]:
                 return "PROJECT", 0.85, ""
@@ -934,6 +944,37 @@ def _called(before: list[str]) -> bool:
     X", "a place called X")."""
     return len(before) >= 2 and before[-1] in ("called", "named") and (
         before[-2] in ORG_NOUNS or before[-2] == "place")
+
+
+def shouted(words: list[str]) -> bool:
+    """Whether words in capitals are ordinary English shouted ("RUSH TRANSCRIPT", "CLICK
+    HERE"), not an acronym's letters ("USC MSW", "NH PBS")."""
+    return len(words) >= 2 and all(w.isupper() and (w.lower() in SMALL_WORDS or (
+        len(w) > 3 and ordinary_word(w))) for w in words)
+
+
+def town_state(text: str, start: int, end: int) -> bool:
+    """Whether a word is the state of the town before it, as a postal code or as newspapers
+    shorten it ("Brooklyn, NY.", "Tampa, Fla."), not a name ("Joe, AL and Bill")."""
+    word = text[start:end]
+    state = word in state_codes() or (word in _STATE_ABBREVIATIONS and text[end:end + 1] == ".")
+    return state and bool(_TOWN_BEFORE.search(text, max(0, start - 40), start)
+                          and _STATE_AFTER.match(text, end))
+
+
+def _credential(text: str, start: int, end: int, spans: list[Span], allow: frozenset[str]
+                ) -> bool:
+    """Whether an acronym is one of the letters after a person's name, degrees and
+    certifications in a comma-separated list of two or more ("Lisa Quist, RMR, CRR",
+    "Ann Reyes, BSN, RN"), not the one acronym of an employer ("Ann Reyes, NWSU")."""
+    person = next((s for s in reversed(spans) if s.end <= start), None)
+    if person is None or person.kind != "PERSON":
+        return False
+    m = _CREDENTIALS.match(text, person.end)
+    if not m or not (m.start(1) <= start and end <= m.end()):
+        return False
+    letters = m.group().strip(", ").split(", ")
+    return len(letters) >= 2 or letters[0].lower() in allow
 
 
 def _coordinated_kind(text: str, start: int, spans: list[Span], comma: bool = True) -> str:

@@ -40,7 +40,7 @@ from qualcode.anonymize.lexicon import (
     TITLES,
     common_words,
 )
-from qualcode.anonymize.names import ProperNameDetector, singular
+from qualcode.anonymize.names import ProperNameDetector, shouted, singular, town_state
 from qualcode.anonymize.spans import Candidate, Coverage, Span
 from qualcode.anonymize.text import APOSTROPHES, normalize, starts_sentence
 
@@ -95,8 +95,9 @@ def leftovers(texts: Sequence[str], runs: Sequence[Sequence[re.Match]],
     """The capitalized runs (`RUN` matches) of each text that overlap none of its spans
     and none of its review candidates, with features; not a lone ordinary word opening a
     sentence ("So", "Anyway"), which says nothing, nor what a rule keeps on purpose: an
-    allowed word or phrase ("Iterators", "World War II"), a title ("Drs."), a generic unit
-    or role in ordinary words ("the Research Group")."""
+    allowed word or phrase ("Iterators", "World War II"), a title ("Drs."), a town's state
+    ("Fla."), words shouted in capitals ("CLICK HERE"), a generic unit or role in ordinary
+    words ("the Research Group")."""
     common = common_words()
     recurrence = Counter(run.group().lower() for text_runs in runs for run in text_runs)
     result = []
@@ -106,7 +107,8 @@ def leftovers(texts: Sequence[str], runs: Sequence[Sequence[re.Match]],
         text_leftovers = []
         for run in text_runs:
             start, end = run.span()
-            if covered.hits(start, end) or phrases.hits(start, end):
+            if covered.hits(start, end) or phrases.hits(start, end) or town_state(
+                    text, start, end) or shouted(run.group().split()):
                 continue
             initial = starts_sentence(text, start)
             lower = run.group().lower()
