@@ -453,6 +453,14 @@ class ProperNameDetector:
         return self._first_name(lower) or (lower not in self.common and not self.allowed(lower)
                                            and lower not in NAME_CONNECTORS)
 
+    def keeps(self, text: str, start: int, end: int) -> bool:
+        """Whether the rules keep a run of capitalized words on purpose, wherever it stands:
+        allowed words and titles ("Iterators", "Drs."), a town's state ("Fla."), ordinary
+        words shouted in capitals ("CLICK HERE")."""
+        words = [w for w in text[start:end].lower().split() if w not in SMALL_WORDS]
+        return all(self.allowed(w) or w.rstrip(".") in TITLES for w in words) or (
+            _town_state(text, start, end)) or _shouted(text[start:end].split())
+
     def allowed(self, lower: str) -> bool:
         """An allowed word, its plural, or a compound of allowed words ("us-china")."""
         if lower in self.allow or (lower.endswith("s") and lower[:-1] in self.allow
@@ -561,9 +569,9 @@ class ProperNameDetector:
         after = _words_after(text, tokens[-1].end)
         if titled or (before and before[-1].rstrip(".") in TITLES):
             return "PERSON", 0.95, ""
-        if len(tokens) == 1 and town_state(text, tokens[0].start, tokens[0].end):
+        if len(tokens) == 1 and _town_state(text, tokens[0].start, tokens[0].end):
             return "", 0, ""  # "Brooklyn, NY.", "Tampa, Fla.": a town's state, not "Joe, AL"
-        if shouted([w.text for w in words]):
+        if _shouted([w.text for w in words]):
             return "", 0, ""  # "THIS COPY MAY NOT BE IN ITS FINAL FORM"
         if len(words) == 1 and _ACRONYM.fullmatch(words[0].text) and _credential(
                 text, tokens[0].start, tokens[0].end, spans, self.allow):
@@ -946,14 +954,14 @@ def _called(before: list[str]) -> bool:
         before[-2] in ORG_NOUNS or before[-2] == "place")
 
 
-def shouted(words: list[str]) -> bool:
+def _shouted(words: list[str]) -> bool:
     """Whether words in capitals are ordinary English shouted ("RUSH TRANSCRIPT", "CLICK
     HERE"), not an acronym's letters ("USC MSW", "NH PBS")."""
     return len(words) >= 2 and all(w.isupper() and (w.lower() in SMALL_WORDS or (
         len(w) > 3 and ordinary_word(w))) for w in words)
 
 
-def town_state(text: str, start: int, end: int) -> bool:
+def _town_state(text: str, start: int, end: int) -> bool:
     """Whether a word is the state of the town before it, as a postal code or as newspapers
     shorten it ("Brooklyn, NY.", "Tampa, Fla."), not a name ("Joe, AL and Bill")."""
     word = text[start:end]

@@ -37,10 +37,9 @@ from qualcode.anonymize.lexicon import (
     PROJECT_WORDS,
     ROLE_WORDS,
     SMALL_WORDS,
-    TITLES,
     common_words,
 )
-from qualcode.anonymize.names import ProperNameDetector, shouted, singular, town_state
+from qualcode.anonymize.names import ProperNameDetector, singular
 from qualcode.anonymize.spans import Candidate, Coverage, Span
 from qualcode.anonymize.text import APOSTROPHES, normalize, starts_sentence
 
@@ -94,10 +93,9 @@ def leftovers(texts: Sequence[str], runs: Sequence[Sequence[re.Match]],
               vocabulary: set[str], rules: ProperNameDetector) -> list[list[Leftover]]:
     """The capitalized runs (`RUN` matches) of each text that overlap none of its spans
     and none of its review candidates, with features; not a lone ordinary word opening a
-    sentence ("So", "Anyway"), which says nothing, nor what a rule keeps on purpose: an
-    allowed word or phrase ("Iterators", "World War II"), a title ("Drs."), a town's state
-    ("Fla."), words shouted in capitals ("CLICK HERE"), a generic unit or role in ordinary
-    words ("the Research Group")."""
+    sentence ("So", "Anyway"), which says nothing, nor what a rule keeps on purpose (see
+    `ProperNameDetector.keeps`), an allowed phrase ("World War II"), or a generic unit or
+    role in ordinary words ("the Research Group")."""
     common = common_words()
     recurrence = Counter(run.group().lower() for text_runs in runs for run in text_runs)
     result = []
@@ -107,14 +105,13 @@ def leftovers(texts: Sequence[str], runs: Sequence[Sequence[re.Match]],
         text_leftovers = []
         for run in text_runs:
             start, end = run.span()
-            if covered.hits(start, end) or phrases.hits(start, end) or town_state(
-                    text, start, end) or shouted(run.group().split()):
+            if covered.hits(start, end) or phrases.hits(start, end) or rules.keeps(
+                    text, start, end):
                 continue
             initial = starts_sentence(text, start)
             lower = run.group().lower()
             words = [w for w in lower.split() if w not in SMALL_WORDS]
             if initial and " " not in lower and (lower in common or lower in vocabulary) or (
-                    all(rules.allowed(w) or w.rstrip(".") in TITLES for w in words)) or (
                     _generic(words, vocabulary)):
                 continue
             text_leftovers.append(Leftover(start, end, _features(
