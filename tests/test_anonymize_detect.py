@@ -274,6 +274,15 @@ def test_words_shouted_in_capitals_are_no_name_but_acronyms_still_are(detector):
     assert "NWSU" in kinds(detector, "Later he went to NWSU. He liked it.")
 
 
+def test_events_prizes_and_exclamations_are_no_names(detector):
+    text = ("Oh my God, we won the Halvard Cup! He sells snakes at the Quillport Animal Expo "
+            "and at the Expo in May; she is an Olympic champion and has a Brightwater Award.")
+    assert kinds(detector, text) == {} and queued(detector, text) == []
+    # The organization that holds the event is still a name.
+    text = "I had not been to a Quillport Association of Realtors Expo in years."
+    assert kinds(detector, text) == {"Quillport Association of Realtors": "ORG"}
+
+
 def test_letters_after_a_persons_name_are_no_more_people(detector):
     text = "Our guest is Lisa Quist, RMR, CRR, from the court."
     assert kinds(detector, text) == {"Lisa Quist": "PERSON"}
@@ -421,6 +430,10 @@ def test_names_whose_words_are_also_other_things(detector, text, expected):
     # What completes a person's name after it.
     ("Photograph by Tavrin Nash, Jr. for the magazine.", {"Tavrin Nash, Jr.": "PERSON"}),
     ("We thank Ilsa B. for the photos.", {"Ilsa B.": "PERSON"}),
+    # "St." inside a name, but not a street's at the end of a sentence.
+    ("She shared a blog with Mirela St. Ouellin at the championship.",
+     {"Mirela St. Ouellin": "PERSON"}),
+    ("We lived on Quist St. The house was old.", {"Quist St": "ORG"}),
     # Peoples stay.
     ("My Spanish is a layer of Chilean with a bit of Argentine.", {}),
     # An organization named in ordinary words, where the text says it is named.

@@ -16,6 +16,7 @@ january february march april may june july august september october november dec
 jan feb mar apr jun jul aug sep sept oct nov dec
 monday tuesday wednesday thursday friday saturday sunday mon tue tues wed thu thurs fri sat sun
 christmas easter thanksgiving ramadan eid diwali hanukkah passover halloween
+olympic olympics paralympic paralympics
 wwi wwii ww1 ww2
 """.split())
 
@@ -58,7 +59,7 @@ bangladeshi nepalese lankan burmese cambodian laotian malaysian singaporean fili
 taiwanese tibetan mongolian kazakh uzbek armenian georgian azerbaijani kiwi aussie
 western eastern northern southern christian muslim jewish buddhist hindu catholic
 protestant atheist quaker mormon presbyterian methodist baptist lutheran episcopal anglican
-evangelical pentecostal orthodox mennonite unitarian
+evangelical pentecostal orthodox mennonite unitarian god jesus christ allah
 europe asia africa america americas antarctica oceania
 mercury venus mars jupiter saturn uranus neptune pluto
 """.split())
@@ -156,6 +157,13 @@ ORG_HEADS = frozenset("""
 university institute college school academy department ministry center centre bank
 foundation society association council office agency museum library gallery archive archives
 city county town borough municipality
+""".split())
+
+# Words that end the name of an event, a prize or a competition ("Quillport Animal Expo",
+# "the Halvard Cup", "Honor Award"): no one is identified by them.
+EVENT_WORDS = frozenset("""
+expo expos festival fest faire convention con championship championships cup trophy
+award awards prize prizes medal prix
 """.split())
 
 # Connectors allowed inside a multi-word name ("Anouk van der Berg", "Bank of Halden").

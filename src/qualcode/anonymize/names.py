@@ -31,6 +31,8 @@ candidate. The rules that settle it, in order:
   X", "the X podcast") is an organization, whole, with its small words ("Teaching in Higher
   Ed"), and an institution of two things keeps both ("Center for Security and Emerging
   Technology");
+- an event or a prize ("the Halvard Cup", "Quill Con") is no name, though the organization
+  that holds it may be ("a Quillport Association of Realtors Expo");
 - several capitalized words that nothing else settles make an organization, with a low
   confidence;
 - an acronym or a rare capitalized word that nothing settles becomes a review candidate
@@ -48,6 +50,7 @@ from qualcode.anonymize.gazetteer import Gazetteer, gazetteer
 from qualcode.anonymize.lexicon import (
     DEPARTMENTS,
     EMPLOYERS,
+    EVENT_WORDS,
     FOUNDERS,
     GOVERNMENT_UNITS,
     INSTITUTION_WORDS,
@@ -92,7 +95,10 @@ _TITLE_ABBR = r"(?:Dr|Prof|Mr|Mrs|Ms|Mx)\."
 # Initials: "J." or "J.P." before a name, or a lone capital other than "I" and "A"
 # ("Y Combinator").
 _INITIAL = rf"(?:(?:[{UPPER}]\.)+|[B-HJ-Z])(?= [{UPPER}])"
-_TOKEN = rf"(?:{_TITLE_ABBR}|{_INITIAL}|{CAP_WORD})"
+# "St." in a name ("Mirela St. Ouellin", "St. Odile's Abbey"), not a street's at a sentence's end
+# ("on Oak St. The house").
+_SAINT = rf"St\.(?= (?!(?:{'|'.join(w.capitalize() for w in sorted(SMALL_WORDS))})\b)[{UPPER}])"
+_TOKEN = rf"(?:{_TITLE_ABBR}|{_INITIAL}|{_SAINT}|{CAP_WORD})"
 # "the" joins only after "of", "for" or "&" ("College of the Arts"); two particles join a
 # surname ("Anouk van der Berg", "Rosa de la Cruz").
 _PARTICLE = "|".join(re.escape(c) for c in sorted(NAME_CONNECTORS - {"of", "for", "&"},
@@ -456,10 +462,11 @@ class ProperNameDetector:
     def keeps(self, text: str, start: int, end: int) -> bool:
         """Whether the rules keep a run of capitalized words on purpose, wherever it stands:
         allowed words and titles ("Iterators", "Drs."), a town's state ("Fla."), ordinary
-        words shouted in capitals ("CLICK HERE")."""
+        words shouted in capitals ("CLICK HERE"), an event ("Quill Con")."""
         words = [w for w in text[start:end].lower().split() if w not in SMALL_WORDS]
         return all(self.allowed(w) or w.rstrip(".") in TITLES for w in words) or (
-            _town_state(text, start, end)) or _shouted(text[start:end].split())
+            _town_state(text, start, end)) or _shouted(text[start:end].split(), self.common) or (
+            bool(words) and words[-1] in EVENT_WORDS)
 
     def allowed(self, lower: str) -> bool:
         """An allowed word, its plural, or a compound of allowed words ("us-china")."""
@@ -501,6 +508,14 @@ class ProperNameDetector:
             return  # a post, not a title: "Professor of Astronomy"
         words = [t for t in tokens if not t.connector and not _is_initial(t.text)]
         if not words:
+            return
+        if words[-1].lower in EVENT_WORDS:
+            # An event or a prize names no one, but the organization that holds it may:
+            # "the NWSU Championships", "a Quillport Association of Realtors Expo".
+            host = self._trim(tokens[:-1], vocabulary)
+            if host and (_institution([t.lower for t in host]) or (
+                    len(host) == 1 and _ACRONYM.fullmatch(host[0].text))):
+                self._settle(text, host, vocabulary, spans, candidates, dropping=False)
             return
         kind, confidence, reason = self._classify(text, tokens, words, titled, vocabulary, spans)
         if reason == "loose run":
@@ -571,7 +586,7 @@ class ProperNameDetector:
             return "PERSON", 0.95, ""
         if len(tokens) == 1 and _town_state(text, tokens[0].start, tokens[0].end):
             return "", 0, ""  # "Brooklyn, NY.", "Tampa, Fla.": a town's state, not "Joe, AL"
-        if _shouted([w.text for w in words]):
+        if _shouted([w.text for w in words], self.common):
             return "", 0, ""  # "THIS COPY MAY NOT BE IN ITS FINAL FORM"
         if len(words) == 1 and _ACRONYM.fullmatch(words[0].text) and _credential(
                 text, tokens[0].start, tokens[0].end, spans, self.allow):
@@ -954,11 +969,12 @@ def _called(before: list[str]) -> bool:
         before[-2] in ORG_NOUNS or before[-2] == "place")
 
 
-def _shouted(words: list[str]) -> bool:
-    """Whether words in capitals are ordinary English shouted ("RUSH TRANSCRIPT", "CLICK
-    HERE"), not an acronym's letters ("USC MSW", "NH PBS")."""
-    return len(words) >= 2 and all(w.isupper() and (w.lower() in SMALL_WORDS or (
-        len(w) > 3 and ordinary_word(w))) for w in words)
+def _shouted(words: list[str], common: frozenset[str]) -> bool:
+    """Whether words in capitals are ordinary English shouted ("RUSH TRANSCRIPT", "CHECK
+    IT"), not an acronym's letters ("USC MSW", "NH PBS")."""
+    return len(words) >= 2 and all(w.isupper() and (
+        w.lower() in SMALL_WORDS or w.lower() in common or (len(w) > 3 and ordinary_word(w)))
+        for w in words)
 
 
 def _town_state(text: str, start: int, end: int) -> bool:
