@@ -75,7 +75,7 @@ def test_the_detector_replaces_what_the_model_takes_for_a_name_and_queues_near_m
 
 
 def test_the_shipped_model_catches_a_band_named_in_ordinary_words():
-    text = "The new album by Driftwood Signal is out."
+    text = "The new album by Driftwood Signal is out now."
     spans = Detector().detect(text).spans
     assert [(text[s.start:s.end], s.kind, s.detector) for s in spans] == [
         ("Driftwood Signal", "ORG", "learned")]
