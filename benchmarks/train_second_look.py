@@ -1,11 +1,13 @@
 """Fit the weights of the learned second look (src/qualcode/anonymize/second_look.json).
 
 Each DATA folder is a labelled set as `anonymize_eval.py` reads it. The rules run over every
-set as an import would, without the learned detector; each capitalized run they leave is a
-training example, a positive when it overlaps a marked person or organization. The report
-scores each set with a model fitted on the others (leave one set out), so its figures are
-what the model does on text it has not seen (a row's runs are replaced at that threshold; the
-runs between --review and --threshold go to the review queue):
+set as an import would, without the learned detector. Each capitalized run they leave is a
+training example for the model of kept runs, each word they queue for review one for the
+model of queued words; an example is a positive when it overlaps a marked person or
+organization. The report scores each set with models fitted on the others (leave one set
+out), so its figures are what the models do on text they have not seen (a row's runs are
+replaced at that threshold; kept runs between --review and --threshold go to the review
+queue, queued words below --queued-threshold stay there):
 
     python benchmarks/train_second_look.py --data SET1 --data SET2 ...           # report
     python benchmarks/train_second_look.py --data SET1 ... --write               # and save
@@ -27,7 +29,7 @@ from sklearn.linear_model import LogisticRegression
 
 from qualcode.anonymize import DETECTORS, Anonymizer
 from qualcode.anonymize.names import RUN
-from qualcode.anonymize.second_look import Model, leftovers
+from qualcode.anonymize.second_look import Model, SecondLook, leftovers, queued_words
 from qualcode.anonymize.text import lowercase_vocabulary, unwrap
 
 OUT = Path(__file__).resolve().parent.parent / "src/qualcode/anonymize/second_look.json"
@@ -42,22 +44,30 @@ class Example:
     marked: bool  # overlaps any mark (a place too: replacing it is no false positive)
 
 
-def examples(data: Path) -> list[Example]:
+def examples(data: Path) -> tuple[list[Example], list[Example]]:
+    """The kept runs and the queued words of one labelled set, as examples."""
     files = sorted(p for p in (data / "gold").iterdir() if p.is_file())
     parsed = [parse(p.read_text(encoding="utf-8")) for p in files]
     texts = [unwrap(text) for text, _ in parsed]
     rules = Anonymizer(allow=codebook_words(), detectors=[d for d in DETECTORS if d != "learned"])
     detections = detect_as_imported([text for text, _ in parsed], files, rules)
-    found = leftovers(texts, [list(RUN.finditer(text)) for text in texts],
-                      [d.spans for d in detections], [d.candidates for d in detections],
-                      lowercase_vocabulary(texts), rules.detector.names)
-    result = []
-    for (_, gold), runs in zip(parsed, found, strict=True):
-        for run in runs:
-            hits = [g.category for g in gold if g.start < run.end and run.start < g.end]
-            result.append(Example(data.name, run.features,
-                                  any(c in ("person", "org") for c in hits), bool(hits)))
-    return result
+    runs = [list(RUN.finditer(text)) for text in texts]
+    vocabulary = lowercase_vocabulary(texts)
+    candidates = [d.candidates for d in detections]
+    kept = leftovers(texts, runs, [d.spans for d in detections], candidates, vocabulary,
+                     rules.detector.names)
+    queued = queued_words(texts, runs, candidates, vocabulary, rules.detector.names)
+
+    def as_examples(per_text: list) -> list[Example]:
+        result = []
+        for (_, gold), text_found in zip(parsed, per_text, strict=True):
+            for found in text_found:
+                hits = [g.category for g in gold if g.start < found.end and found.start < g.end]
+                result.append(Example(data.name, found.features,
+                                      any(c in ("person", "org") for c in hits), bool(hits)))
+        return result
+
+    return as_examples(kept), as_examples(queued)
 
 
 def fit(train: list[Example], c: float, min_count: int) -> Model:
@@ -76,35 +86,52 @@ def main(argv: list[str] | None = None) -> int:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--data", type=Path, action="append", required=True)
     parser.add_argument("--threshold", type=float, default=0.35,
-                        help="a run scoring at least this is replaced")
+                        help="a kept run scoring at least this is replaced")
     parser.add_argument("--review", type=float, default=0.25,
-                        help="a run scoring at least this, below --threshold, is queued for review")
+                        help="a kept run scoring at least this, below --threshold, is queued "
+                        "for review")
+    parser.add_argument("--queued-threshold", type=float, default=0.5,
+                        help="a queued word scoring at least this is replaced")
     parser.add_argument("--c", type=float, default=0.3, help="inverse regularization")
     parser.add_argument("--min-count", type=int, default=10)
     parser.add_argument("--write", action="store_true", help=f"save the model to {OUT}")
     args = parser.parse_args(argv)
 
-    data = [e for folder in args.data for e in examples(folder)]
+    per_folder = [examples(folder) for folder in args.data]
+    kept = [e for found, _ in per_folder for e in found]
+    queued = [e for _, found in per_folder for e in found]
+    for what, data in (("kept runs", kept), ("queued words", queued)):
+        report(what, data, args)
+    if args.write:
+        look = SecondLook(
+            _with_thresholds(fit(kept, args.c, args.min_count), args.threshold, args.review),
+            _with_thresholds(fit(queued, args.c, args.min_count), args.queued_threshold, 0.0))
+        OUT.write_text(look.to_json() + "\n", encoding="utf-8")
+        print(f"wrote {OUT} ({len(look.kept.weights)} + {len(look.queued.weights)} weights, "
+              f"thresholds {args.threshold} and {args.queued_threshold}, "
+              f"review from {args.review})")
+    return 0
+
+
+def report(what: str, data: list[Example], args: argparse.Namespace) -> None:
+    """Leave-one-set-out figures of the model for one kind of example."""
     scored = []
     for held_out in sorted({e.data for e in data}):
         model = fit([e for e in data if e.data != held_out], args.c, args.min_count)
         scored += [(model.score(e.features), e) for e in data if e.data == held_out]
-    print(f"{len(data)} leftover runs, {sum(e.name for e in data)} of them persons or "
+    print(f"{len(data)} {what}, {sum(e.name for e in data)} of them persons or "
           f"organizations; leave one set out of {len(args.data)}:")
     print(f"{'threshold':>10}{'replaced':>10}{'names':>8}{'places':>8}{'wrong':>8}")
-    for threshold in (0.2, 0.25, 0.3, 0.35, 0.4, 0.5):
+    for threshold in (0.2, 0.25, 0.3, 0.35, 0.4, 0.5, 0.6, 0.7):
         picked = [e for score, e in scored if score >= threshold]
         names = sum(e.name for e in picked)
         places = sum(e.marked and not e.name for e in picked)
         print(f"{threshold:>10}{len(picked):>10}{names:>8}{places:>8}"
               f"{len(picked) - names - places:>8}")
-    if args.write:
-        model = fit(data, args.c, args.min_count)
-        model = Model(model.intercept, model.weights, args.threshold, args.review)
-        OUT.write_text(model.to_json() + "\n", encoding="utf-8")
-        print(f"wrote {OUT} ({len(model.weights)} weights, threshold {args.threshold}, "
-              f"review from {args.review})")
-    return 0
+
+
+def _with_thresholds(model: Model, threshold: float, review: float) -> Model:
+    return Model(model.intercept, model.weights, threshold, review)
 
 
 if __name__ == "__main__":

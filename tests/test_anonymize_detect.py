@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import pytest
 
-from qualcode.anonymize import Detector, Roster, RosterEntry, load_roster
+from qualcode.anonymize import DETECTORS, Detector, Roster, RosterEntry, load_roster
 from qualcode.anonymize.patterns import find_patterns
 from qualcode.anonymize.text import unwrap
 from qualcode.anonymize.trie import trie_pattern
@@ -22,6 +22,13 @@ ROSTER = Roster([
 @pytest.fixture(scope="module")
 def detector() -> Detector:
     return Detector(ROSTER, allow=["Connector", "Iterator", "Amplifier"])
+
+
+@pytest.fixture
+def rules() -> Detector:
+    """The rules alone, without the learned look at what they keep and queue."""
+    return Detector(ROSTER, allow=["Connector", "Iterator", "Amplifier"],
+                    detectors=[d for d in DETECTORS if d != "learned"])
 
 
 def found(detector: Detector, text: str) -> dict[str, tuple[str, str]]:
@@ -298,11 +305,12 @@ def test_ordinary_words_of_a_codebook_label_do_not_cut_an_organizations_name():
     assert "ml" in detector.allow and "research taste" in detector.allow
 
 
-def test_acronyms_and_words_english_writes_both_ways_are_queued_not_replaced(detector):
-    # English writes "bitcoin" about as often as "Bitcoin": no rule settles it.
+def test_acronyms_and_words_english_writes_both_ways_are_queued_by_the_rules(rules):
+    # English writes "bitcoin" about as often as "Bitcoin": no rule settles it (the learned
+    # look weighs what the rules queue: tests/test_anonymize_second_look.py).
     text = "The KVQ people liked the Bitcoin approach."
-    assert found(detector, text) == {}
-    assert queued(detector, text) == ["KVQ", "Bitcoin"]
+    assert found(rules, text) == {}
+    assert queued(rules, text) == ["KVQ", "Bitcoin"]
 
 
 @pytest.mark.parametrize(("text", "name"), [
@@ -517,10 +525,10 @@ def test_unwrapping_keeps_breaks_before_blocks_and_after_short_lines():
     assert unwrap(text) == text.replace("the\nnext", "the next")
 
 
-def test_initials_used_as_labels_in_running_text(detector):
+def test_initials_used_as_labels_in_running_text(rules):
     text = "Let us start. KT: Good, good. VR: Yes. KT: Right, thanks."
-    assert kinds(detector, text) == {"KT": "PERSON"}
-    assert queued(detector, text) == ["VR"]  # once is not yet a label
+    assert kinds(rules, text) == {"KT": "PERSON"}
+    assert queued(rules, text) == ["VR"]  # once is not yet a label for the rules
 
 
 def test_a_name_found_once_is_replaced_everywhere_in_the_batch(detector):
@@ -745,11 +753,11 @@ def test_words_that_open_or_close_a_sentence_are_not_names_said_to_someone(detec
     assert found(detector, text) == {}
 
 
-def test_call_letters_are_a_station_where_broadcasting_is_the_talk(detector):
+def test_call_letters_are_a_station_where_broadcasting_is_the_talk(rules):
     text = ("I was a DJ on the radio at WQRV for a year; later the WBLD opening came up, "
             "and WWII history was my night show.")
-    assert kinds(detector, text) == {"WQRV": "ORG", "WBLD": "ORG"}
-    assert queued(detector, "Our WQRV form and WBLD budget were due.") == ["WQRV", "WBLD"]
+    assert kinds(rules, text) == {"WQRV": "ORG", "WBLD": "ORG"}
+    assert queued(rules, "Our WQRV form and WBLD budget were due.") == ["WQRV", "WBLD"]
 
 
 def test_a_common_word_found_as_a_name_is_not_replaced_where_it_opens_a_sentence(detector):

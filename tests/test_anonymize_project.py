@@ -23,7 +23,7 @@ FIRST = """\
 Interviewer: Thanks for joining, Marisol.
 Marisol Okafor: Happy to. I run evals at Northwind Labs with Dana Whitcombe. My colleague \
 Tobias Brandt wrote the work test. Mail me at marisol@northwind.example.
-Interviewer: And the KVQ group?
+Interviewer: And what did Cash think?
 Marisol Okafor: Ask Dana.
 """
 SECOND = """\
@@ -65,7 +65,7 @@ def test_import_pseudonymizes_consistently(project, files):
         "SELECT DISTINCT substr(t.text, r.char_start + 1, r.char_end - r.char_start), r.label "
         "FROM replacements r JOIN transcripts t ON t.id = r.transcript_id"))
     assert all(text == label for text, label in labels.items())  # offsets point at labels
-    assert "[EMAIL]" in first and "KVQ" in first  # the acronym is kept, for review
+    assert "[EMAIL]" in first and "Cash" in first  # a name or a word: kept, for review
     # the same people, the same pseudonyms, in both transcripts and in the speaker labels
     assert first.startswith("Thanks for joining, [PERSON_1].")
     assert "[PERSON_1]" in second and "[ORG_1]" in first and "[ORG_1]" in second
@@ -79,7 +79,7 @@ def test_import_pseudonymizes_consistently(project, files):
         "SELECT substr(t.text, c.char_start + 1, c.char_end - c.char_start), c.reason "
         "FROM anonymization_candidates c JOIN transcripts t ON t.id = c.transcript_id"
     ).fetchall()
-    assert candidates == [("KVQ", "acronym")]
+    assert candidates == [("Cash", "first name that is also a word")]
 
 
 def test_names_never_reach_the_database(project, files):

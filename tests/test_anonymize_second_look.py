@@ -10,9 +10,12 @@ from qualcode.anonymize.second_look import (
     REVIEW_REASON,
     Leftover,
     Model,
+    SecondLook,
     leftovers,
+    queued_words,
     settle,
-    shipped_model,
+    settle_queued,
+    shipped_look,
 )
 from qualcode.anonymize.spans import Candidate, Span
 
@@ -20,6 +23,10 @@ RULES_ONLY = [d for d in DETECTORS if d != "learned"]
 # Scores about 0.99 after "on", 0.5 after "with", 0.01 elsewhere.
 AFTER_ON = Model(intercept=-5.0, weights={"word before=on": 10.0, "word before=with": 5.0},
                  threshold=0.9, review=0.4)
+# Scores about 0.99 for a queued acronym after "on", 0.01 for anything else queued.
+ACRONYM_ON = Model(intercept=-5.0, weights={"word before=on": 5.0, "queued=acronym": 5.0},
+                   threshold=0.9, review=0.0)
+NEVER = Model(intercept=-10.0, weights={}, threshold=0.9, review=0.0)
 
 
 def found(text: str, spans=(), candidates=(), allow=frozenset()) -> list[Leftover]:
@@ -67,11 +74,35 @@ def test_a_run_opening_with_a_first_name_is_a_person_unless_it_names_an_organiza
 def test_the_detector_replaces_what_the_model_takes_for_a_name_and_queues_near_misses():
     text = "You can hear it on Driftwood Signal, or with Quiet Telegram."
     assert Detector(detectors=RULES_ONLY).detect(text).spans == []
-    detection = Detector(second_look=AFTER_ON).detect(text)
+    detection = Detector(second_look=SecondLook(AFTER_ON, NEVER)).detect(text)
     assert [(text[s.start:s.end], s.detector) for s in detection.spans] == [
         ("Driftwood Signal", "learned")]
     assert [(text[c.start:c.end], c.reason) for c in detection.candidates] == [
         ("Quiet Telegram", REVIEW_REASON)]
+
+
+def test_a_queued_word_is_replaced_when_the_queue_model_takes_it_for_a_name():
+    text = "We heard it on KQVX, and later read WQLM too."
+    rules = Detector(detectors=RULES_ONLY).detect(text)
+    assert [(text[c.start:c.end], c.reason) for c in rules.candidates] == [
+        ("KQVX", "acronym"), ("WQLM", "acronym")]
+    found = queued_words([text], [list(RUN.finditer(text))], [rules.candidates], set(),
+                         ProperNameDetector(frozenset()))[0]
+    assert found[0].features["queued=acronym"] == 1
+    spans = settle_queued(text, found, ACRONYM_ON)
+    assert [(text[s.start:s.end], s.kind, s.detector) for s in spans] == [
+        ("KQVX", "ORG", "learned")]
+    detection = Detector(second_look=SecondLook(NEVER, ACRONYM_ON)).detect(text)
+    assert [text[s.start:s.end] for s in detection.spans] == ["KQVX"]
+    assert [text[c.start:c.end] for c in detection.candidates] == ["WQLM"]  # still queued
+
+
+def test_a_queued_role_in_ordinary_words_is_not_scored():
+    text = "She is our Head of Research."
+    rules = Detector(detectors=RULES_ONLY).detect(text)
+    assert [text[c.start:c.end] for c in rules.candidates] == ["Head of Research"]
+    assert queued_words([text], [list(RUN.finditer(text))], [rules.candidates], set(),
+                        ProperNameDetector(frozenset()))[0] == []
 
 
 def test_the_shipped_model_catches_a_band_named_in_ordinary_words():
@@ -86,10 +117,23 @@ def test_the_shipped_model_keeps_allowed_words_and_ordinary_sentence_openers():
     assert Detector(allow=["Iterator", "Connector"]).detect(text).spans == []
 
 
+def test_the_shipped_model_replaces_a_station_named_by_its_call_letters():
+    text = "Later that week she talked to KQVX about the race."
+    spans = Detector().detect(text).spans
+    assert [(text[s.start:s.end], s.kind, s.detector) for s in spans] == [
+        ("KQVX", "ORG", "learned")]
+
+
+def test_the_shipped_model_keeps_common_acronyms():
+    text = "They sent the DNA results at 9 ET, a 38 MB file, and the EP came out in May."
+    assert Detector().detect(text).spans == []
+
+
 def test_the_shipped_weights_hold_feature_names_only_never_stretches_of_text():
-    model = shipped_model()
-    assert 0 < model.review < model.threshold < 1 and model.weights
+    look = shipped_look()
+    assert 0 < look.kept.review < look.kept.threshold < 1 and look.kept.weights
+    assert look.queued.review == 0 < look.queued.threshold < 1 and look.queued.weights
     context = re.compile(r"word (?:before|after)=[\w'\u2019^$]+")
-    for name in model.weights:
+    for name in [*look.kept.weights, *look.queued.weights]:
         if name.startswith("word "):
             assert context.fullmatch(name), name  # one word, as the training kept it

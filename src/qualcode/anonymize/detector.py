@@ -32,7 +32,14 @@ from qualcode.anonymize.lexicon import (
 from qualcode.anonymize.names import RUN, ProperNameDetector, initials
 from qualcode.anonymize.patterns import find_patterns
 from qualcode.anonymize.roster import Roster, RosterEntry, RosterMatcher
-from qualcode.anonymize.second_look import Model, leftovers, settle, shipped_model
+from qualcode.anonymize.second_look import (
+    SecondLook,
+    leftovers,
+    queued_words,
+    settle,
+    settle_queued,
+    shipped_look,
+)
 from qualcode.anonymize.spans import Candidate, Coverage, Span, resolve
 from qualcode.anonymize.text import (
     APOSTROPHES,
@@ -65,12 +72,12 @@ class Detector:
     roster: known names; allow: extra words to keep (e.g. the codebook's labels);
     nlp_model: name or path of an installed spaCy pipeline whose entities are used too;
     detectors: which of DETECTORS run (all but "ner" unless a model is named);
-    second_look: the model of the "learned" detector (the one qualcode ships by default).
+    second_look: the models of the "learned" detector (those qualcode ships by default).
     """
 
     def __init__(self, roster: Roster | None = None, allow: Iterable[str] = (),
                  nlp_model: str | None = None, detectors: Iterable[str] | None = None,
-                 known: KnownLookup | None = None, second_look: Model | None = None):
+                 known: KnownLookup | None = None, second_look: SecondLook | None = None):
         self.allow = default_allow_list() | frozenset(_allow_list(allow))
         self.roster = RosterMatcher(roster or Roster())
         self.enabled = set(detectors or DETECTORS) - ({"ner"} if nlp_model is None else set())
@@ -78,7 +85,7 @@ class Detector:
         self.names = ProperNameDetector(self.allow)
         self.nlp = _load_pipeline(nlp_model) if nlp_model and "ner" in self.enabled else None
         self.known = known
-        self.second_look = (second_look or shipped_model()) if "learned" in self.enabled else None
+        self.second_look = (second_look or shipped_look()) if "learned" in self.enabled else None
 
     def detect(self, text: str) -> Detection:
         """Detection in one text on its own."""
@@ -110,17 +117,26 @@ class Detector:
             spans = resolve(linked + found + table.find_lower_case(
                 text, Coverage(linked + found)))
             results.append(Detection(_merge(text, spans), detection.candidates))
-        if self.second_look is not None:
-            found = leftovers(texts, runs, [r.spans for r in results],
-                              [r.candidates for r in results], vocabulary, self.names)
-            for text, result, text_found in zip(texts, results, found, strict=True):
-                spans, candidates = settle(text, text_found, self.second_look)
-                result.spans = sorted(result.spans + spans, key=lambda s: s.start)
-                result.candidates = sorted(result.candidates + candidates,
-                                           key=lambda c: c.start)
         for result in results:
             result.candidates = _open(result.candidates, result.spans)
+        if self.second_look is not None:
+            self._look_again(self.second_look, texts, runs, results, vocabulary)
         return results
+
+    def _look_again(self, look: SecondLook, texts: Sequence[str], runs: list[list[re.Match]],
+                    results: list[Detection], vocabulary: set[str]) -> None:
+        """The learned look at the runs the rules kept and the words they queued."""
+        found = leftovers(texts, runs, [r.spans for r in results],
+                          [r.candidates for r in results], vocabulary, self.names)
+        queued = queued_words(texts, runs, [r.candidates for r in results], vocabulary,
+                              self.names)
+        for text, result, text_found, text_queued in zip(texts, results, found, queued,
+                                                         strict=True):
+            spans, candidates = settle(text, text_found, look.kept)
+            result.spans = sorted(result.spans + spans + settle_queued(
+                text, text_queued, look.queued), key=lambda s: s.start)
+            result.candidates = sorted(_open(result.candidates, result.spans) + candidates,
+                                       key=lambda c: c.start)
 
     def _first_pass(self, text: str, patterns: list[Span], vocabulary: set[str],
                     speakers: RosterMatcher | None, runs: list[re.Match]) -> Detection:

@@ -38,6 +38,7 @@ rn lcsw psyd dds dvm gis gps
 ceo cto coo cfo cio ciso cmo vp hr pr pm pms qa ops
 ea ais x-risk fte ftes okr okrs kpi kpis mvp r&d q&a m&a p&l b&b r&b f&b d&i ip it tv dm dms
 dj djs emt emts
+dna rna mri icu mb gb kb tb ep eps lp lps et pt est edt pst pdt gmt utc
 faq ok okay tbd asap
 imo iirc fwiw afaik tl;dr eg ie etc vs
 covid covid-19 hiv aids sars episode episodes season seasons

@@ -1,13 +1,16 @@
-"""A learned second look at the capitalized runs the rules keep without a word.
+"""A learned second look at the capitalized words the rules could not settle.
 
 The rules settle most capitalized words, but a name made of ordinary words ("the Dead",
 "Reply All") or a rare brand in mid-sentence looks to them like any other capitalized word,
-and they keep it silently. This pass scores each such run with a logistic model over generic
-evidence: the run's shape, how English and the corpus write its words, the single words
-either side of it, and the line it stands in. A run scoring at least the model's threshold
-is replaced (detector "learned", its score as confidence, so review shows it as such); a run
-scoring a little less goes to the review queue, where the rules send the capitalized words
-they cannot settle. What the rules queued stays in the queue: the researcher settles those.
+and they keep it silently; an acronym or a rare word they cannot place they queue for review.
+This pass scores both with logistic models over generic evidence: the words' shape, how
+English and the corpus write them, the single words either side, and the line they stand in.
+
+- A run the rules kept scoring at least its model's threshold is replaced (detector
+  "learned", its score as confidence, so review shows it as such); one scoring a little less
+  goes to the review queue.
+- A word the rules queued scoring at least the queue model's threshold is replaced the same
+  way; the rest stay in the queue for the researcher to settle.
 
 The weights (`second_look.json`) were fitted by `benchmarks/train_second_look.py` on
 labelled published text, which is not part of the repository; they hold feature names and
@@ -48,6 +51,8 @@ _INNER_CAPITAL = re.compile(r"[a-z][A-Z]")
 _GENERIC = ROLE_WORDS | GOVERNMENT_UNITS | PROJECT_WORDS | DEPARTMENTS | frozenset(
     "group groups team teams committee unit".split())
 _ORG_WORDS = ORG_HEADS | {w.lower() for w in ORG_SUFFIXES} | INSTITUTION_WORDS
+# Why the rules queue a person's name that may be an ordinary word (names.py).
+_WORD_OR_NAME = ("first name that is also a word", "surname-like word")
 _EDGE = 40  # characters either side in which the neighbouring words are looked for
 _LINE = 150  # characters either side of a run that say whether its line is a heading
 
@@ -59,6 +64,13 @@ class Leftover:
     start: int
     end: int
     features: dict[str, float]
+
+
+@dataclass(frozen=True)
+class QueuedWord(Leftover):
+    """A word the rules queued for review (`candidate`), with the evidence about it."""
+
+    candidate: Candidate
 
 
 @dataclass(frozen=True)
@@ -75,17 +87,34 @@ class Model:
         z = self.intercept + sum(self.weights.get(k, 0.0) * v for k, v in features.items())
         return 1 / (1 + math.exp(-z))
 
+    @classmethod
+    def from_dict(cls, data: dict) -> Model:
+        return cls(data["intercept"], data["weights"], data["threshold"], data["review"])
+
+    def to_dict(self) -> dict:
+        return {"intercept": self.intercept, "threshold": self.threshold,
+                "review": self.review, "weights": dict(sorted(self.weights.items()))}
+
+
+@dataclass(frozen=True)
+class SecondLook:
+    """The two models of the learned look: `kept` weighs the runs the rules kept without a
+    word, `queued` the words they queued for review (its `review` is 0: all of those that
+    it does not take for names stay queued)."""
+
+    kept: Model
+    queued: Model
+
     def to_json(self) -> str:
-        return json.dumps({"intercept": self.intercept, "threshold": self.threshold,
-                           "review": self.review,
-                           "weights": dict(sorted(self.weights.items()))}, indent=1)
+        return json.dumps({"kept": self.kept.to_dict(), "queued": self.queued.to_dict()},
+                          indent=1)
 
 
 @cache
-def shipped_model() -> Model:
-    """The model that ships with qualcode."""
+def shipped_look() -> SecondLook:
+    """The models that ship with qualcode."""
     data = json.loads(resources.files(__package__).joinpath("second_look.json").read_text())
-    return Model(data["intercept"], data["weights"], data["threshold"], data["review"])
+    return SecondLook(Model.from_dict(data["kept"]), Model.from_dict(data["queued"]))
 
 
 def leftovers(texts: Sequence[str], runs: Sequence[Sequence[re.Match]],
@@ -120,6 +149,29 @@ def leftovers(texts: Sequence[str], runs: Sequence[Sequence[re.Match]],
     return result
 
 
+def queued_words(texts: Sequence[str], runs: Sequence[Sequence[re.Match]],
+                 candidates: Sequence[Sequence[Candidate]], vocabulary: set[str],
+                 rules: ProperNameDetector) -> list[list[QueuedWord]]:
+    """The review candidates the rules made in each text ("KQVX", "Quillfeather"), with the
+    features of `leftovers` and the reason the rules queued them. Not a generic unit or role
+    in ordinary words ("Head of Research"), nor a person's name that is also a word ("Cash",
+    "Lo"), on which the features say no more than the rules: those stay queued unscored."""
+    recurrence = Counter(run.group().lower() for text_runs in runs for run in text_runs)
+    result = []
+    for text, text_candidates in zip(texts, candidates, strict=True):
+        found = []
+        for c in text_candidates:
+            lower = text[c.start:c.end].lower()
+            words = [w for w in lower.split() if w not in SMALL_WORDS]
+            if c.reason in _WORD_OR_NAME or _generic(words, vocabulary):
+                continue
+            features = _features(text, c.start, c.end, starts_sentence(text, c.start),
+                                 vocabulary, rules.allow, recurrence[lower])
+            found.append(QueuedWord(c.start, c.end, {**features, f"queued={c.reason}": 1}, c))
+        result.append(found)
+    return result
+
+
 def _generic(words: list[str], vocabulary: set[str]) -> bool:
     """Whether ordinary words name a generic unit or a role ("Research Group", "Team Leads")."""
     common = common_words()
@@ -151,6 +203,18 @@ def settle(text: str, found: list[Leftover], model: Model) -> tuple[list[Span], 
         else:
             candidates.append(Candidate(run.start, run.end, kind, REVIEW_REASON))
     return spans, candidates
+
+
+def settle_queued(text: str, found: list[QueuedWord], model: Model) -> list[Span]:
+    """Spans for the queued words that `model` takes for names, of the kind the rules
+    guessed; the others stay queued."""
+    spans = []
+    for word in found:
+        confidence = model.score(word.features)
+        if confidence >= model.threshold:
+            spans.append(Span(word.start, word.end, word.candidate.kind, "learned",
+                              round(confidence, 3), normalize(text[word.start:word.end])))
+    return spans
 
 
 def _features(text: str, start: int, end: int, initial: bool, vocabulary: set[str],
@@ -196,3 +260,4 @@ def _features(text: str, start: int, end: int, initial: bool, vocabulary: set[st
     f[f"line capitals={round(capitals * 4) / 4:.2f}"] = 1
     f[f"line words={min(len(line), 20) // 5}"] = 1
     return f
+
