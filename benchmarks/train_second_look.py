@@ -30,7 +30,7 @@ from sklearn.linear_model import LogisticRegression
 from qualcode.anonymize import DETECTORS, Anonymizer
 from qualcode.anonymize.names import RUN
 from qualcode.anonymize.second_look import Model, SecondLook, leftovers, queued_words
-from qualcode.anonymize.text import lowercase_vocabulary, unwrap
+from qualcode.anonymize.text import lowercase_vocabulary, unwrap, without_underscores
 
 OUT = Path(__file__).resolve().parent.parent / "src/qualcode/anonymize/second_look.json"
 _CONTEXT = ("word before=", "word after=")
@@ -48,7 +48,7 @@ def examples(data: Path) -> tuple[list[Example], list[Example]]:
     """The kept runs and the queued words of one labelled set, as examples."""
     files = sorted(p for p in (data / "gold").iterdir() if p.is_file())
     parsed = [parse(p.read_text(encoding="utf-8")) for p in files]
-    texts = [unwrap(text) for text, _ in parsed]
+    texts = [without_underscores(unwrap(text)) for text, _ in parsed]
     rules = Anonymizer(allow=codebook_words(), detectors=[d for d in DETECTORS if d != "learned"])
     detections = detect_as_imported([text for text, _ in parsed], files, rules)
     runs = [list(RUN.finditer(text)) for text in texts]

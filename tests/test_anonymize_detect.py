@@ -774,3 +774,10 @@ def test_a_common_word_found_as_a_name_is_not_replaced_where_it_opens_a_sentence
 def test_a_company_named_in_ordinary_words_keeps_its_first_word_at_a_sentence_start(detector):
     text = "April 2: Quarry Seed Co. closed. Quarry Seed was founded in 1868."
     assert list(found(detector, text)) == ["Quarry Seed Co", "Quarry Seed"]
+
+
+def test_a_name_in_markdown_emphasis_or_a_file_name_is_found(detector):
+    text = ("**02:38** - _Halvard Quist_  Back in 1969 we met at the lab. Photo: "
+            "halvard_quist.jpg, or mail halvard_q@example.org.")
+    assert kinds(detector, text) == {"Halvard Quist": "ORG", "halvard_quist": "ORG",
+                                     "halvard_q@example.org": "EMAIL"}

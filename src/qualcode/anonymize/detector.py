@@ -48,6 +48,7 @@ from qualcode.anonymize.text import (
     normalize,
     starts_sentence,
     unwrap,
+    without_underscores,
 )
 from qualcode.anonymize.trie import trie_pattern
 
@@ -97,6 +98,7 @@ class Detector:
         speakers of a transcript)."""
         texts = [unwrap(text) for text in texts]
         patterns = [find_patterns(text) if "pattern" in self.enabled else [] for text in texts]
+        texts = [without_underscores(text) for text in texts]
         vocabulary = lowercase_vocabulary(
             _blank(t, p) for t, p in zip(texts, patterns, strict=True))
         speakers = RosterMatcher(Roster([RosterEntry(n, "PERSON") for n in names])) if (

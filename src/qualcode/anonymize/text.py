@@ -110,3 +110,11 @@ def unwrap(text: str) -> str:
         i = text.find("\n", line_start)
     pieces.append(text[line_start:])
     return "".join(pieces)
+
+
+def without_underscores(text: str) -> str:
+    """`text` with its underscores turned into spaces, for finding names: markdown's emphasis
+    ("_Halvard Quist_") and file names ("mara_dunst.mp3") join a name to its neighbours.
+    Emails, URLs and handles keep theirs: they are found in `text` before. The length is
+    unchanged."""
+    return text.replace("_", " ")
