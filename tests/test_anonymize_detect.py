@@ -781,3 +781,13 @@ def test_a_name_in_markdown_emphasis_or_a_file_name_is_found(detector):
             "halvard_quist.jpg, or mail halvard_q@example.org.")
     assert kinds(detector, text) == {"Halvard Quist": "ORG", "halvard_quist": "ORG",
                                      "halvard_q@example.org": "EMAIL"}
+
+
+def test_a_state_or_province_is_no_first_name(detector):
+    text = ("He coached at Nevada Evening, then moved from Lafayette, Louisiana to Ohio. The "
+            "late U.S. Sen. Arlen Quist came by. We watched the U.S. championships, and he "
+            "and his Alberta team won. Recruiting in Nevada is hard.")
+    replaced = kinds(detector, text)
+    assert replaced["Nevada Evening"] == "ORG" and replaced["Arlen Quist"] == "PERSON"
+    # the state, the province and the country stay, alone, wherever they recur
+    assert not {"Nevada", "Louisiana", "Alberta", "U.S."} & set(replaced)

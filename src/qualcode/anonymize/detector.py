@@ -28,6 +28,7 @@ from qualcode.anonymize.lexicon import (
     TITLES,
     common_words,
     default_allow_list,
+    geography,
 )
 from qualcode.anonymize.names import RUN, ProperNameDetector, initials
 from qualcode.anonymize.patterns import find_patterns
@@ -323,6 +324,9 @@ class _NameTable:
                         self.particles[words[-1]] = particles
                     if _allowed_alone(words[-1], allow, gaz):
                         pieces.pop()  # "Slack" of "Quinn Slack" stays the tool elsewhere
+                    if words[0].lower().replace(".", "") in geography() or (
+                            span.kind != "PERSON" and _allowed_alone(words[0], allow, gaz)):
+                        pieces.remove(words[0])  # "Nevada" of "Nevada Evening", the state
                 elif span.kind in ("ORG", "PROJECT") and len(words) >= 2:
                     head = " ".join(w for w in words if w.lower().rstrip(".") not in ORG_SUFFIXES
                                     and w.lower() not in NAME_CONNECTORS)

@@ -333,8 +333,8 @@ open source
 
 @cache
 def geography() -> frozenset[str]:
-    """Country and US-state names (lower case) from Faker's English address data, and
-    continents and the regions larger than a country.
+    """Country and US-state names (lower case) from Faker's English address data, Canada's
+    provinces and Australia's states, and continents and the regions larger than a country.
 
     They stay in the text: too coarse to identify anyone, and often what a passage is about.
     A city or a street is not in here and is treated as a name.
@@ -349,6 +349,12 @@ def geography() -> frozenset[str]:
               "emea", "scandinavia", "southeast asia", "east asia", "south asia",
               "sub-saharan africa", "west africa", "east africa", "the balkans", "balkans",
               "caribbean", "the caribbean", "middle east", "global south", "global north"}
+    # Canada's provinces and Australia's states are written like US states ("Victoria",
+    # also a city and a first name, is left out).
+    names |= {"alberta", "british columbia", "manitoba", "new brunswick", "newfoundland",
+              "nova scotia", "ontario", "prince edward island", "quebec", "saskatchewan",
+              "yukon", "nunavut", "northwest territories", "new south wales", "queensland",
+              "tasmania", "western australia", "south australia", "northern territory"}
     return frozenset(names)
 
 

@@ -609,8 +609,8 @@ class ProperNameDetector:
         letters = tokens[0].text.replace(".", "")
         if _INITIALS_BEFORE_NAME.fullmatch(tokens[0].text) and len(tokens) == 2 and not (
                 ordinary[-1] or lowers[-1] in ORG_SUFFIXES or letters.lower() in self.allow
-                or letters in state_codes()):
-            return "PERSON", 0.8, ""  # "J.B. Ellerby", "K. Osei"; not "U.S. Steel"
+                or letters in state_codes() or letters.lower() in geography()):
+            return "PERSON", 0.8, ""  # "J.B. Ellerby", "K. Osei"; not "U.S. Steel", "U.S. Sen."
         first = lowers[0]
         cue = _cue(before, after, text, tokens[-1].end)
         if all(ordinary):
@@ -631,6 +631,8 @@ class ProperNameDetector:
         strong_first = first in gaz.first_names and not ordinary[0]
         weak_first = first in gaz.ambiguous_first_names or (
             first in gaz.first_names and ordinary[0])
+        if len(words) >= 2 and first in geography() and all(ordinary[1:]):
+            return "ORG", 0.6, ""  # "he coached at Nevada Evening": no person
         if len(words) >= 2:
             if strong_first or (weak_first and not ordinary[1]):
                 return "PERSON", 0.9, ""
