@@ -293,6 +293,8 @@ def test_events_prizes_and_exclamations_are_no_names(detector):
 def test_letters_after_a_persons_name_are_no_more_people(detector):
     text = "Our guest is Lisa Quist, RMR, CRR, from the court."
     assert kinds(detector, text) == {"Lisa Quist": "PERSON"}
+    text = "[00:47] Mirela Dunst, PharmD: Thanks for having me, and hi to Mara Quist, DNP."
+    assert kinds(detector, text) == {"Mirela Dunst": "PERSON", "Mara Quist": "PERSON"}
     # One acronym after a name may be the employer: it stays a name.
     assert "NWSU" in kinds(detector, "I met Dana Quist, NWSU, at the fair.")
 

@@ -34,7 +34,7 @@ internet web email wifi pdf url urls http https app apps iphone mac pc
 bayesian markov gaussian boltzmann turing nash pareto fermi occam goodhart
 neurips icml iclr aaai acl emnlp cvpr colm facct
 phd phds ph msc bsc ba ma mba master masters bachelor bachelors postdoc postdocs md jd esq
-rn lcsw psyd dds dvm gis gps
+rn lcsw psyd dds dvm gis gps pharmd dnp dpt edd msn bsn mph mfa lpn aprn crna lmft lpc
 ceo cto coo cfo cio ciso cmo vp hr pr pm pms qa ops
 ea ais x-risk fte ftes okr okrs kpi kpis mvp r&d q&a m&a p&l b&b r&b f&b d&i ip it tv dm dms
 dj djs emt emts
