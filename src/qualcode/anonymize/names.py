@@ -609,8 +609,8 @@ class ProperNameDetector:
         letters = tokens[0].text.replace(".", "")
         if _INITIALS_BEFORE_NAME.fullmatch(tokens[0].text) and len(tokens) == 2 and not (
                 ordinary[-1] or lowers[-1] in ORG_SUFFIXES or letters.lower() in self.allow
-                or letters in state_codes() or letters.lower() in geography()):
-            return "PERSON", 0.8, ""  # "J.B. Ellerby", "K. Osei"; not "U.S. Steel", "U.S. Sen."
+                or letters in state_codes()):
+            return "PERSON", 0.8, ""  # "J.B. Ellerby", "K. Osei"; not "U.S. Steel"
         first = lowers[0]
         cue = _cue(before, after, text, tokens[-1].end)
         if all(ordinary):

@@ -260,4 +260,3 @@ def _features(text: str, start: int, end: int, initial: bool, vocabulary: set[st
     f[f"line capitals={round(capitals * 4) / 4:.2f}"] = 1
     f[f"line words={min(len(line), 20) // 5}"] = 1
     return f
-
