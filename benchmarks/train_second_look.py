@@ -20,7 +20,7 @@ from __future__ import annotations
 
 import argparse
 from collections import Counter
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from pathlib import Path
 
 from anonymize_eval import codebook_words, detect_as_imported, parse
@@ -104,8 +104,9 @@ def main(argv: list[str] | None = None) -> int:
         report(what, data, args)
     if args.write:
         look = SecondLook(
-            _with_thresholds(fit(kept, args.c, args.min_count), args.threshold, args.review),
-            _with_thresholds(fit(queued, args.c, args.min_count), args.queued_threshold, 0.0))
+            replace(fit(kept, args.c, args.min_count), threshold=args.threshold,
+                    review=args.review),
+            replace(fit(queued, args.c, args.min_count), threshold=args.queued_threshold))
         OUT.write_text(look.to_json() + "\n", encoding="utf-8")
         print(f"wrote {OUT} ({len(look.kept.weights)} + {len(look.queued.weights)} weights, "
               f"thresholds {args.threshold} and {args.queued_threshold}, "
@@ -128,10 +129,6 @@ def report(what: str, data: list[Example], args: argparse.Namespace) -> None:
         places = sum(e.marked and not e.name for e in picked)
         print(f"{threshold:>10}{len(picked):>10}{names:>8}{places:>8}"
               f"{len(picked) - names - places:>8}")
-
-
-def _with_thresholds(model: Model, threshold: float, review: float) -> Model:
-    return Model(model.intercept, model.weights, threshold, review)
 
 
 if __name__ == "__main__":

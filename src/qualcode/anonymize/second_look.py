@@ -198,8 +198,7 @@ def settle(text: str, found: list[Leftover], model: Model) -> tuple[list[Span], 
             not _ORG_WORDS.intersection(words))
         kind = "PERSON" if person else "ORG"
         if confidence >= model.threshold:
-            spans.append(Span(run.start, run.end, kind, "learned", round(confidence, 3),
-                              normalize(text[run.start:run.end])))
+            spans.append(_learned(text, run.start, run.end, kind, confidence))
         else:
             candidates.append(Candidate(run.start, run.end, kind, REVIEW_REASON))
     return spans, candidates
@@ -212,9 +211,13 @@ def settle_queued(text: str, found: list[QueuedWord], model: Model) -> list[Span
     for word in found:
         confidence = model.score(word.features)
         if confidence >= model.threshold:
-            spans.append(Span(word.start, word.end, word.candidate.kind, "learned",
-                              round(confidence, 3), normalize(text[word.start:word.end])))
+            spans.append(_learned(text, word.start, word.end, word.candidate.kind, confidence))
     return spans
+
+
+def _learned(text: str, start: int, end: int, kind: str, confidence: float) -> Span:
+    """A replacement by the learned look, its score as confidence."""
+    return Span(start, end, kind, "learned", round(confidence, 3), normalize(text[start:end]))
 
 
 def _features(text: str, start: int, end: int, initial: bool, vocabulary: set[str],
