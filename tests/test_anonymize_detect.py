@@ -432,6 +432,8 @@ def test_names_whose_words_are_also_other_things(detector, text, expected):
     ("The City of Halvard gave us a grant.", {"City of Halvard": "ORG"}),
     ("He lectured at St Odile's College Brightwater for years.",
      {"St Odile's College Brightwater": "ORG"}),
+    ("We met at Quarnby's Books, then at Odile\u2019s Hat Shop.",
+     {"Quarnby's Books": "ORG", "Odile\u2019s Hat Shop": "ORG"}),
     # An acronym with an ampersand, or alone where an organization goes.
     ("I was head of news at Q&R Global Insights, and then I left.",
      {"Q&R Global Insights": "ORG"}),
@@ -793,3 +795,39 @@ def test_a_state_or_province_is_no_first_name(detector):
     assert replaced["Nevada Evening"] == "ORG" and replaced["Arlen Quist"] == "PERSON"
     # the state, the province and the country stay, alone, wherever they recur
     assert not {"Nevada", "Louisiana", "Alberta", "U.S."} & set(replaced)
+
+
+def test_a_sentence_opening_first_name_that_is_a_word_keeps_its_surname(detector):
+    text = ("Bill Quarnby was founder of Five Reed Software. Mark Tollivan said so. "
+            "Art Streblow took the photographs. Rose Garden events are free.")
+    replaced = kinds(detector, text)
+    assert replaced["Bill Quarnby"] == replaced["Mark Tollivan"] == "PERSON"
+    assert replaced["Art Streblow"] == "PERSON"
+    assert "Bill" not in replaced and "Quarnby" not in replaced
+
+
+def test_a_nickname_in_quotes_joins_the_name_around_it(detector):
+    text = ("We met Archie \u201cBix\u201d Quarnby there, then Dave \u2018Rook\u2019 "
+            "Tollivan, and Margaret (Mims) Streblow. I said to Tom 'Hello' Then we left.")
+    replaced = kinds(detector, text)
+    assert replaced["Archie \u201cBix\u201d Quarnby"] == "PERSON"
+    assert replaced["Dave \u2018Rook\u2019 Tollivan"] == "PERSON"
+    assert replaced["Margaret (Mims) Streblow"] == "PERSON"
+    assert "Quarnby" not in replaced and "Tom 'Hello' Then" not in replaced
+
+
+def test_a_post_named_by_a_first_name_is_no_person(detector):
+    text = ("In 1958 I became the Dean of the Nursing School. Ines Quarnby, Associate Dean, "
+            "spoke first.")
+    replaced = kinds(detector, text)
+    assert "Dean" not in replaced and "Associate Dean" not in replaced
+    assert kinds(detector, "Then Dean Tollivan said he was ready.") == {
+        "Dean Tollivan": "PERSON"}
+
+
+def test_a_holiday_stays_though_its_word_is_someones_name(detector):
+    text = ("Eve Quarnby called on Christmas Eve. Forecasters promised Christmas Eve off "
+            "worked anyway. Eve said so.")
+    spans = detector.detect(text).spans
+    assert [text[s.start:s.end] for s in spans] == ["Eve Quarnby", "Eve"]
+    assert spans[-1].start == text.rindex("Eve")  # the holiday's two are kept

@@ -114,8 +114,12 @@ class Detector:
         for text, detection, text_runs in zip(texts, first, runs, strict=True):
             linked = [table.link(text, s) for s in detection.spans]
             # A known longer form may take over a shorter guess ("Sustainability Center"
-            # in a heading, where the text names the "Global Change & Sustainability Center").
-            sure = Coverage([s for s in linked if s.detector != "proper_name"])
+            # in a heading, where the text names the "Global Change & Sustainability Center"),
+            # but not an allowed phrase ("Christmas Eve", though Eve Quist is a name).
+            sure = self.names.allowed_phrases(text)
+            for span in linked:
+                if span.detector != "proper_name":
+                    sure.add(span.start, span.end)
             found = table.find(text, sure, text_runs)
             spans = resolve(linked + found + table.find_lower_case(
                 text, Coverage(linked + found)))

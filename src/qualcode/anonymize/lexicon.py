@@ -293,6 +293,10 @@ monte carlo
 bay area
 middle east
 new year
+new year's eve
+christmas eve
+christmas day
+boxing day
 world war i
 world war ii
 world war one

@@ -129,6 +129,7 @@ _ACRONYM_BEFORE = re.compile(r"\b(?:[Tt]he|[Tt]o|[Ww]ith|[Aa]t|[Ff]or|[Jj]oined|
 _ACRONYM_AFTER = re.compile(
     r"[,.;:)!?]|\s+(?:and|or|is|was|has|had|in|where|which|who|that)\b")
 _POSSESSIVES = ("'s", "\u2019s")
+_POST_BEFORE = re.compile(r"\b(?:[Tt]he|[Aa]ssociate|[Aa]ssistant|[Vv]ice|[Dd]eputy|[Aa]cting) $")
 # North American radio and television stations are named by four call letters, starting
 # with K or W ("KLIF", "WDRC"); in talk of broadcasting they are a station, not an acronym.
 _CALL_SIGN = re.compile(r"[KW][A-Z]{2}[A-HJ-Z]")  # not "WWII"
@@ -172,7 +173,14 @@ _NAME_WORDS = rf"{CAP_WORD}(?: {CAP_WORD})*"
 _OPENING_INSTITUTIONS = ORG_HEADS & INSTITUTION_WORDS  # not "the Age of Podcast Journalism"
 _NAME_SUFFIX = re.compile(
     rf"(?<=[JS]r)\.|,? (?:Jr|Sr)\.?(?![\w{APOSTROPHES}])| ([{UPPER}])\.(?=\s)")
-_POSSESSIVE_HEADS = ("College", "University", "Hospital", "School", "Church", "Academy")
+# A nickname in quotes or brackets between a first name and a surname: "Archie “Bix”
+# Quarnby", "Margaret (Mims) Tollivan".
+_NICKNAME = re.compile(
+    rf" (?:\"[^\"\n]{{1,25}}\"|“[^”\n]{{1,25}}”|‘[^’\n]{{1,25}}’"
+    rf"|'[^'\n]{{1,25}}'|\([{UPPER}][^)\n]{{0,24}}\)) ({CAP_WORD})(?![\w{APOSTROPHES}-])")
+_POSSESSIVE_HEADS = ("College", "University", "Hospital", "School", "Church", "Academy",
+                     "Books", "Bookshop", "Bookstore", "Shop", "Store", "Diner", "Cafe",
+                     "Caf\u00e9", "Bakery", "Restaurant", "Pub", "Guild")
 _POSSESSIVE_INSTITUTION = re.compile(
     rf"(?<![\w{APOSTROPHES}-])(?:(?:St\.?|Saint) )?{CAP_WORD}[{APOSTROPHES}]s "
     rf"(?:{CAP_WORD} )?(?:{'|'.join(_POSSESSIVE_HEADS)})"
@@ -498,7 +506,7 @@ class ProperNameDetector:
         while tokens and (tokens[0].connector or (
                 (dropping or starts_sentence(text, tokens[0].start))
                 and self._ordinary(tokens[0], vocabulary, by_form=True)
-                and not self._needed(tokens) and not self._full_name(tokens))):
+                and not self._needed(tokens) and not self._full_name(tokens, vocabulary))):
             tokens, dropping = tokens[1:], True
         titled = False
         while tokens and tokens[0].lower.rstrip(".") in TITLES:
@@ -543,12 +551,18 @@ class ProperNameDetector:
             and (not _institution([t.lower for t in tokens[1:]])
                  or f"{tokens[0].lower} {tokens[1].lower}" in geography()))
 
-    def _full_name(self, tokens: list[_Token]) -> bool:
+    def _full_name(self, tokens: list[_Token], vocabulary: set[str]) -> bool:
         """Whether the piece is a first name and a surname, with a middle name between or
-        not, though the first name is also a word ("Ken Sullivan", "Guy LeCharles Gonzalez")."""
-        return (len(tokens) in (2, 3) and self._first_name(tokens[0].lower)
-                and tokens[-1].lower in self.gaz.surnames
-                and not any(t.connector or t.lower in self.common for t in tokens[1:-1]))
+        not, though the first name is also a word: a known surname ("Ken Sullivan", "Guy
+        Tavrin Nash") or a word English writes only as a name ("Bill Quarnby")."""
+        if len(tokens) not in (2, 3) or not self._first_name(tokens[0].lower) or any(
+                t.connector or t.lower in self.common for t in tokens[1:-1]):
+            return False
+        last = tokens[-1]
+        return last.lower in self.gaz.surnames or (
+            last.text[1:].islower() and name_word(last.text) and last.lower not in self.common
+            and last.lower not in vocabulary and not self.allowed(last.lower)
+            and last.lower.rstrip(".") not in ORG_SUFFIXES and last.lower not in geography())
 
     def _allowed_surname(self, words: list[str], i: int) -> bool:
         """Whether the allowed word `words[i]` is the surname of the first name before it in
@@ -584,6 +598,9 @@ class ProperNameDetector:
         after = _words_after(text, tokens[-1].end)
         if titled or (before and before[-1].rstrip(".") in TITLES):
             return "PERSON", 0.95, ""
+        if lowers[-1] in ROLE_WORDS and _post(text, tokens) and (
+                len(words) == 1 or all(ordinary[:-1]) and not self._first_name(lowers[0])):
+            return "", 0, ""  # "the Dean of the Faculty", "Associate Dean": a post
         if len(tokens) == 1 and _town_state(text, tokens[0].start, tokens[0].end):
             return "", 0, ""  # "Brooklyn, NY.", "Tampa, Fla.": a town's state, not "Joe, AL"
         if _shouted([w.text for w in words], self.common):
@@ -695,6 +712,13 @@ class ProperNameDetector:
         return "PERSON", 0, "rare capitalized word"
 
 
+def _post(text: str, tokens: list[_Token]) -> bool:
+    """Whether a run that ends in a role word names a post, not a person: "of" follows,
+    or an article or a rank comes before ("the Dean of the Faculty", "Associate Dean")."""
+    return len(tokens) > 1 or text.startswith(" of ", tokens[-1].end) or bool(
+        _POST_BEFORE.search(text, max(0, tokens[0].start - 10), tokens[0].start))
+
+
 def _one_organization(text: str, spans: list[Span], start: int, end: int,
                       confidence: float) -> None:
     """One organization over [start, end), in place of the spans its words were taken for."""
@@ -725,22 +749,32 @@ def _join_campus(text: str, spans: list[Span]) -> None:
 
 def _join_name_suffixes(text: str, spans: list[Span]) -> None:
     """Extend a person's name over what completes it after: "Jr." or "Sr." ("Carlton Ward,
-    Jr."), and the initial of a surname after a first name alone ("Frank J.")."""
+    Jr."), the initial of a surname after a first name alone ("Frank J."), and a nickname
+    in quotes with the surname after it ("John “Bix” Quarnby")."""
+    def completion(span: Span) -> re.Match | None:
+        name = text[span.start:span.end]
+        if (m := _NAME_SUFFIX.match(text, span.end)) and not (m.group(1) and " " in name):
+            return m
+        if " " not in name and (m := _NICKNAME.match(text, span.end)) and (
+                m.group(1).lower() not in common_words()):
+            return m
+        return None
+
     grown, tails = [], []
     for span in spans:
-        if span.kind == "PERSON" and (m := _NAME_SUFFIX.match(text, span.end)) and not (
-                m.group(1) and " " in text[span.start:span.end]):
+        if span.kind == "PERSON" and (m := completion(span)):
             tails.append((span.end, m.end()))
             span = replace(span, end=m.end(), entity=normalize(text[span.start:m.end()]))
         grown.append(span)
-    # What the suffix was taken for on its own ("Jr" as a name) gives way.
+    # What the completion was taken for on its own ("Jr" or the surname alone) gives way.
     spans[:] = [s for s in grown if not any(a <= s.start and s.end <= b for a, b in tails)]
 
 
 def _join_possessive_institutions(text: str, spans: list[Span]) -> None:
     """One organization, in place of the names its words were taken for, where a possessive
-    opens an institution's name: "King's College London", "St Mary's Hospital"; not where
-    it closes one ("Oregon State University's College of Veterinary Medicine")."""
+    opens the name of an institution or a shop: "King's College London", "St Mary's
+    Hospital", "Odile's Hat Shop"; not where it closes one ("Halden State University's
+    College of Veterinary Medicine")."""
     for m in _POSSESSIVE_INSTITUTION.finditer(text):
         if not any(s.kind == "ORG" and s.start < m.start() < s.end for s in spans):
             _one_organization(text, spans, m.start(), m.end(), 0.9)
