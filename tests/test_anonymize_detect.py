@@ -317,7 +317,7 @@ def test_acronyms_and_words_english_writes_both_ways_are_queued_by_the_rules(rul
 
 @pytest.mark.parametrize(("text", "name"), [
     ("The team liked the Brindlewick approach.", "Brindlewick"),  # a word English never uses
-    ("We met someone from Zuckerberg about it.", "Zuckerberg"),  # always written Capitalized
+    ("We met someone from Gallagher about it.", "Gallagher"),  # always written Capitalized
 ])
 def test_a_word_english_writes_only_with_a_capital_is_a_name(detector, text, name):
     assert list(found(detector, text)) == [name]
@@ -386,7 +386,7 @@ def test_names_settled_by_the_words_around_them(detector, text, expected):
 
 @pytest.mark.parametrize(("text", "expected"), [
     # A surname that is an allowed word, after a first name; alone, it is that word again.
-    ("We spoke with Quinn Slack yesterday, then posted it on Slack.", {"Quinn Slack": "PERSON"}),
+    ("We spoke with Ines Slack yesterday, then posted it on Slack.", {"Ines Slack": "PERSON"}),
     ("My name is Tobin August, and we met in August.", {"Tobin August": "PERSON"}),
     # A first name that is also a word keeps its place before a middle name and a surname.
     ("**Guy Tavrel Morrow** Thanks for having me.", {"Guy Tavrel Morrow": "PERSON"}),
@@ -553,8 +553,8 @@ def test_a_longer_name_found_elsewhere_replaces_a_shorter_guess(detector):
 
 
 def test_a_name_speech_to_text_also_wrote_in_lower_case_is_still_a_name(detector):
-    text = "the founder amongst other things ken sullivan. None other than Ken Sullivan now."
-    assert "Ken Sullivan" in found(detector, text)
+    text = "the founder amongst other things ken gallagher. None other than Ken Gallagher now."
+    assert "Ken Gallagher" in found(detector, text)
 
 
 def test_words_that_spell_a_linked_site_name_its_organization(detector):

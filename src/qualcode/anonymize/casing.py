@@ -1,10 +1,10 @@
 """How often English writes a word with a capital, as evidence for or against a name.
 
-A transcript is too short to say whether "Hell" or "Zuckerberg" is an ordinary word; a large
+A transcript is too short to say whether "Hell" or "Gallagher" is an ordinary word; a large
 corpus can. spaCy's lexeme probabilities (the `spacy-lookups-data` package, MIT licence) give
 the log-probability of a million word forms, in the case they were written in. From them,
 `capital_share(word)` is the share of a word's uses written Capitalized rather than in lower
-case: about 0.03 for "Date", 0.2 for "Hell", 0.9 for "Seattle" or "Zuckerberg". A word the
+case: about 0.03 for "Date", 0.2 for "Hell", 0.9 for "Seattle" or "Gallagher". A word the
 corpus never saw is `None`: a coined name, a rare surname or a misheard word.
 
 The table is read on first use (about two seconds) and cached for the process.
@@ -58,6 +58,6 @@ def ordinary_word(word: str) -> bool:
 
 def name_word(word: str) -> bool:
     """Whether English mostly writes `word` with a capital, or never writes it at all
-    ("Zuckerberg", "Seattle", "Anfisa")."""
+    ("Gallagher", "Seattle", "Anfisa")."""
     share = capital_share(word)
     return share is None or share >= NAME_FROM

@@ -327,7 +327,7 @@ class _NameTable:
                     if span.kind == "PERSON" and (particles := _particles(words)):
                         self.particles[words[-1]] = particles
                     if _allowed_alone(words[-1], allow, gaz):
-                        pieces.pop()  # "Slack" of "Quinn Slack" stays the tool elsewhere
+                        pieces.pop()  # "Slack" of "Ines Slack" stays the tool elsewhere
                     if words[0].lower().replace(".", "") in geography() or (
                             span.kind != "PERSON" and _allowed_alone(words[0], allow, gaz)):
                         pieces.remove(words[0])  # "Nevada" of "Nevada Evening", the state

@@ -13,7 +13,7 @@ candidate. The rules that settle it, in order:
   allowed), but a generic unit or a role does not ("the Research Group", "Department of
   Computer Science", "Head of Research"): those become review candidates or stay;
 - a first name from the gazetteer, or a first name followed by a surname, makes a person,
-  even when the surname is an allowed word ("Quinn Slack", "Dave Welsh");
+  even when the surname is an allowed word ("Ines Slack", "Tobin Welsh");
 - a department or office named by a government portfolio ("Department of Transportation")
   is an organization, and so is a university with its campus ("University of X at Y"), a
   local government ("City of X"), an institution that a possessive opens ("King's College
@@ -490,7 +490,7 @@ class ProperNameDetector:
         capital says nothing) one with an ending names rarely have ("Interestingly")."""
         lower = token.lower
         if lower in self.gaz.first_names or lower in self.gaz.surnames:
-            return False  # in lower case elsewhere, it is the name misspelled ("ken williams")
+            return False  # in lower case elsewhere, it is the name misspelled ("ines quarnby")
         used = () if token.text.isupper() and len(lower) > 1 else vocabulary
         one = singular(lower)
         return (lower in self.common or lower in used
@@ -553,7 +553,7 @@ class ProperNameDetector:
 
     def _full_name(self, tokens: list[_Token], vocabulary: set[str]) -> bool:
         """Whether the piece is a first name and a surname, with a middle name between or
-        not, though the first name is also a word: a known surname ("Ken Sullivan", "Guy
+        not, though the first name is also a word: a known surname ("Ken Gallagher", "Guy
         Tavrin Nash") or a word English writes only as a name ("Bill Quarnby")."""
         if len(tokens) not in (2, 3) or not self._first_name(tokens[0].lower) or any(
                 t.connector or t.lower in self.common for t in tokens[1:-1]):
@@ -566,7 +566,7 @@ class ProperNameDetector:
 
     def _allowed_surname(self, words: list[str], i: int) -> bool:
         """Whether the allowed word `words[i]` is the surname of the first name before it in
-        a run of two ("John August", "Dave Welsh", "Quinn Slack"), and no place name."""
+        a run of two ("Tobin August", "Tobin Welsh", "Ines Slack"), and no place name."""
         if i != 1 or len(words) != 2:
             return False
         first, word = words[0].lower(), words[1]
@@ -702,7 +702,7 @@ class ProperNameDetector:
         if text[tokens[-1].end:tokens[-1].end + 2] in _POSSESSIVES and not initial:
             return ("PERSON" if surname else "ORG"), 0.65, ""
         if not initial and name_word(first):
-            return ("PERSON" if surname else "ORG"), 0.6, ""  # "Zuckerberg", "Airbnb"
+            return ("PERSON" if surname else "ORG"), 0.6, ""  # "Gallagher", "Quillfeather"
         if first in gaz.surnames:
             return "PERSON", 0, "surname-like word"
         if _SURNAME_PREFIX.match(word):
@@ -748,7 +748,7 @@ def _join_campus(text: str, spans: list[Span]) -> None:
 
 
 def _join_name_suffixes(text: str, spans: list[Span]) -> None:
-    """Extend a person's name over what completes it after: "Jr." or "Sr." ("Carlton Ward,
+    """Extend a person's name over what completes it after: "Jr." or "Sr." ("Tavrin Nash,
     Jr."), the initial of a surname after a first name alone ("Frank J."), and a nickname
     in quotes with the surname after it ("John “Bix” Quarnby")."""
     def completion(span: Span) -> re.Match | None:
