@@ -599,7 +599,7 @@ class ProperNameDetector:
         if titled or (before and before[-1].rstrip(".") in TITLES):
             return "PERSON", 0.95, ""
         if lowers[-1] in ROLE_WORDS and _post(text, tokens) and (
-                len(words) == 1 or all(ordinary[:-1]) and not self._first_name(lowers[0])):
+                len(words) == 1 or (all(ordinary[:-1]) and not self._first_name(lowers[0]))):
             return "", 0, ""  # "the Dean of the Faculty", "Associate Dean": a post
         if len(tokens) == 1 and _town_state(text, tokens[0].start, tokens[0].end):
             return "", 0, ""  # "Brooklyn, NY.", "Tampa, Fla.": a town's state, not "Joe, AL"
@@ -713,8 +713,9 @@ class ProperNameDetector:
 
 
 def _post(text: str, tokens: list[_Token]) -> bool:
-    """Whether a run that ends in a role word names a post, not a person: "of" follows,
-    or an article or a rank comes before ("the Dean of the Faculty", "Associate Dean")."""
+    """Whether a run that ends in a role word names a post, not a person: other words open
+    it ("Associate Dean"), "of" follows it, or an article or a rank comes before it ("the
+    Dean of the Faculty", "Vice Provost")."""
     return len(tokens) > 1 or text.startswith(" of ", tokens[-1].end) or bool(
         _POST_BEFORE.search(text, max(0, tokens[0].start - 10), tokens[0].start))
 
