@@ -282,7 +282,8 @@ class ProperNameDetector:
         _join_place_words(text, spans)
         if "Local " in text or "x-" in text or any(e in text for e in _EXCHANGES):
             self._marked_organizations(text, covered, spans)
-        if any(f"s {head}" in text for head in _POSSESSIVE_HEADS):
+        if ("'s " in text or "\u2019s " in text) and any(
+                head in text for head in _POSSESSIVE_HEADS):
             _join_possessive_institutions(text, spans)
         spans[:] = [self._lower_case_neighbour(text, s) for s in spans]
         _join_name_suffixes(text, spans)
