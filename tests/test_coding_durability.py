@@ -96,4 +96,6 @@ def test_two_processes_coding_at_once_all_land(project, tmp_path):
     assert project.db.execute("SELECT count(*) FROM codings").fetchone()[0] == 400
     coders = [row[0] for row in project.db.execute(
         "SELECT coder FROM events WHERE coder IS NOT NULL ORDER BY id")]
-    assert sum(a != b for a, b in zip(coders, coders[1:], strict=False)) > 10  # interleaved
+    # Interleaved, not one after the other (one switch); how often depends on the machine's
+    # load, so more than one switch is all a busy machine can promise.
+    assert sum(a != b for a, b in zip(coders, coders[1:], strict=False)) > 1
