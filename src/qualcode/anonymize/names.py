@@ -181,6 +181,8 @@ _NICKNAME = re.compile(
 _POSSESSIVE_HEADS = ("College", "University", "Hospital", "School", "Church", "Academy",
                      "Books", "Bookshop", "Bookstore", "Shop", "Store", "Diner", "Cafe",
                      "Caf\u00e9", "Bakery", "Restaurant", "Pub", "Guild")
+_POSSESSIVE_HEAD = re.compile(  # a quick look before the whole pattern below
+    rf"[{APOSTROPHES}]s (?:\S+ )?(?:{'|'.join(_POSSESSIVE_HEADS)})")
 _POSSESSIVE_INSTITUTION = re.compile(
     rf"(?<![\w{APOSTROPHES}-])(?:(?:St\.?|Saint) )?{CAP_WORD}[{APOSTROPHES}]s "
     rf"(?:{CAP_WORD} )?(?:{'|'.join(_POSSESSIVE_HEADS)})"
@@ -282,8 +284,7 @@ class ProperNameDetector:
         _join_place_words(text, spans)
         if "Local " in text or "x-" in text or any(e in text for e in _EXCHANGES):
             self._marked_organizations(text, covered, spans)
-        if ("'s " in text or "\u2019s " in text) and any(
-                head in text for head in _POSSESSIVE_HEADS):
+        if _POSSESSIVE_HEAD.search(text):
             _join_possessive_institutions(text, spans)
         spans[:] = [self._lower_case_neighbour(text, s) for s in spans]
         _join_name_suffixes(text, spans)
