@@ -825,6 +825,29 @@ def test_a_post_named_by_a_first_name_is_no_person(detector):
         "Dean Tollivan": "PERSON"}
 
 
+def test_a_post_in_words_that_are_also_surnames_is_no_person(detector):
+    text = ("Life on a cruise ship is long. What is life like for a Cruise Director? Ines "
+            "Quarnby came on as Fleet Supervisor, then Odile Dean spoke.")
+    replaced = kinds(detector, text)
+    assert "Cruise Director" not in replaced and "Fleet Supervisor" not in replaced
+    assert replaced["Odile Dean"] == "PERSON"
+    text = ("What is a Provost? QSU Provost, Ines Quarnby, said. He left the QU Office of "
+            "the President.")
+    assert kinds(detector, text) == {"QSU": "ORG", "Ines Quarnby": "PERSON",
+                                     "QU Office of the President": "ORG"}
+
+
+def test_pronouns_and_articles_are_never_names(detector):
+    text = ("Lauretta Quarnby, OD, writes a blog for patients at He has also written for "
+            "the CEO of You award. Hi, My name is Ines Tollivan.")
+    assert kinds(detector, text) == {"Lauretta Quarnby": "PERSON", "Ines Tollivan": "PERSON"}
+
+
+def test_a_first_name_that_is_a_word_before_particles_and_a_surname_is_a_person(detector):
+    text = "Bill de Quarnby names a first deputy mayor. Will van Tollivan agreed."
+    assert kinds(detector, text) == {"Bill de Quarnby": "PERSON", "Will van Tollivan": "PERSON"}
+
+
 def test_a_holiday_stays_though_its_word_is_someones_name(detector):
     text = ("Eve Quarnby called on Christmas Eve. Forecasters promised Christmas Eve off "
             "worked anyway. Eve said so.")

@@ -34,7 +34,7 @@ internet web email wifi pdf url urls http https app apps iphone mac pc
 bayesian markov gaussian boltzmann turing nash pareto fermi occam goodhart
 neurips icml iclr aaai acl emnlp cvpr colm facct
 phd phds ph msc bsc ba ma mba master masters bachelor bachelors postdoc postdocs md jd esq
-rn lcsw psyd dds dvm gis gps pharmd dnp dpt edd msn bsn mph mfa lpn aprn crna lmft lpc
+rn lcsw psyd dds dmd od dvm gis gps pharmd dnp dpt edd msn bsn mph mfa lpn aprn crna lmft lpc
 ceo cto coo cfo cio ciso cmo vp hr pr pm pms qa ops
 ea ais x-risk fte ftes okr okrs kpi kpis mvp r&d q&a m&a p&l b&b r&b f&b d&i ip it tv dm dms
 dj djs emt emts
@@ -78,6 +78,13 @@ one two three four five six seven eight nine ten eleven twelve twenty thirty for
 sixty hundred thousand million billion first second third fourth fifth last next
 let lets i'm i've i'd i'll you're we're they're that's there's it's what's don't doesn't
 didn't isn't aren't wasn't weren't haven't hasn't couldn't wouldn't shouldn't
+""".split())
+
+# Pronouns and articles: a name never, though a title's capital or a run-together page gives
+# them one ("CEO of You", "patients at He has").
+PRONOUNS = frozenset("""
+i me my you your he him his she her it its we us our they them their this that these those
+the a an
 """.split())
 
 # Filler and discourse words that ASR output capitalizes at the start of a turn or clause.
@@ -146,7 +153,8 @@ revenue management motor public social children corrections parks water
 # Research", "Director of Policy").
 ROLE_WORDS = frozenset("""
 head director vp chief lead manager dean chair chairman chairwoman president member fellow
-professor provost secretary minister officer principal
+professor provost secretary minister officer principal supervisor coordinator superintendent
+administrator
 """.split())
 
 # Words that introduce a project's name ("Project Cinderbox"), or are generic in one.

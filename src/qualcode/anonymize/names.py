@@ -71,6 +71,7 @@ from qualcode.anonymize.lexicon import (
     PLACE_VERBS,
     PORTFOLIOS,
     PROJECT_WORDS,
+    PRONOUNS,
     ROLE_WORDS,
     SELF_INTRODUCTIONS,
     SMALL_WORDS,
@@ -129,7 +130,8 @@ _ACRONYM_BEFORE = re.compile(r"\b(?:[Tt]he|[Tt]o|[Ww]ith|[Aa]t|[Ff]or|[Jj]oined|
 _ACRONYM_AFTER = re.compile(
     r"[,.;:)!?]|\s+(?:and|or|is|was|has|had|in|where|which|who|that)\b")
 _POSSESSIVES = ("'s", "\u2019s")
-_POST_BEFORE = re.compile(r"\b(?:[Tt]he|[Aa]ssociate|[Aa]ssistant|[Vv]ice|[Dd]eputy|[Aa]cting) $")
+_POST_BEFORE = re.compile(
+    r"\b(?:[Tt]he|[Aa]n?|[Aa]ssociate|[Aa]ssistant|[Vv]ice|[Dd]eputy|[Aa]cting) $")
 # North American radio and television stations are named by four call letters, starting
 # with K or W ("KLIF", "WDRC"); in talk of broadcasting they are a station, not an acronym.
 _CALL_SIGN = re.compile(r"[KW][A-Z]{2}[A-HJ-Z]")  # not "WWII"
@@ -459,6 +461,13 @@ class ProperNameDetector:
             return True
         return (lower in self.common or lower in vocabulary) and starts_sentence(text, start)
 
+    def _plain_word(self, lower: str, vocabulary: set[str]) -> bool:
+        """A word English or the corpus writes in lower case, even one that is also a
+        surname ("cruise", "fleet"), but not a first name English writes with a capital
+        ("Odile")."""
+        return lower in self.common or ordinary_word(lower) or (
+            lower in vocabulary and lower not in self.gaz.first_names)
+
     def _first_name(self, lower: str) -> bool:
         """A first name, even one that is also a word or a place ("Jordan", "Georgia")."""
         return lower in self.gaz.first_names or lower in self.gaz.ambiguous_first_names
@@ -517,7 +526,7 @@ class ProperNameDetector:
         if titled and tokens and tokens[0].connector:
             return  # a post, not a title: "Professor of Astronomy"
         words = [t for t in tokens if not t.connector and not _is_initial(t.text)]
-        if not words:
+        if not words or all(w.lower in PRONOUNS for w in words):
             return
         if words[-1].lower in EVENT_WORDS:
             # An event or a prize names no one, but the organization that holds it may:
@@ -526,6 +535,12 @@ class ProperNameDetector:
             if host and (_institution([t.lower for t in host]) or (
                     len(host) == 1 and _ACRONYM.fullmatch(host[0].text))):
                 self._settle(text, host, vocabulary, spans, candidates, dropping=False)
+            return
+        if len(words) > 1 and words[-1] is tokens[-1] and words[-1].lower in ROLE_WORDS and all(
+                _ACRONYM.fullmatch(w.text) for w in words[:-1]):
+            # "QSU Provost", "NQB Director": the employer's letters, then a post
+            start, end = tokens[0].start, words[-2].end
+            spans.append(Span(start, end, "ORG", "proper_name", 0.6, normalize(text[start:end])))
             return
         kind, confidence, reason = self._classify(text, tokens, words, titled, vocabulary, spans)
         if reason == "loose run":
@@ -556,11 +571,14 @@ class ProperNameDetector:
     def _full_name(self, tokens: list[_Token], vocabulary: set[str]) -> bool:
         """Whether the piece is a first name and a surname, with a middle name between or
         not, though the first name is also a word: a known surname ("Ken Gallagher", "Guy
-        Tavrin Nash") or a word English writes only as a name ("Bill Quarnby")."""
-        if len(tokens) not in (2, 3) or not self._first_name(tokens[0].lower) or any(
-                t.connector or t.lower in self.common for t in tokens[1:-1]):
+        Tavrin Nash") or a word English writes only as a name, with particles before it or
+        not ("Bill Quarnby", "Bill de Quarnby")."""
+        named = [t for t in tokens if not t.connector]
+        if len(named) not in (2, 3) or named[0] is not tokens[0] or any(
+                t.lower in ("of", "for", "&", "the") for t in tokens) or not self._first_name(
+                tokens[0].lower) or any(t.lower in self.common for t in named[1:-1]):
             return False
-        last = tokens[-1]
+        last = named[-1]
         return last.lower in self.gaz.surnames or (
             last.text[1:].islower() and name_word(last.text) and last.lower not in self.common
             and last.lower not in vocabulary and not self.allowed(last.lower)
@@ -600,9 +618,13 @@ class ProperNameDetector:
         after = _words_after(text, tokens[-1].end)
         if titled or (before and before[-1].rstrip(".") in TITLES):
             return "PERSON", 0.95, ""
-        if lowers[-1] in ROLE_WORDS and _post(text, tokens) and (
-                len(words) == 1 or (all(ordinary[:-1]) and not self._first_name(lowers[0]))):
-            return "", 0, ""  # "the Dean of the Faculty", "Associate Dean": a post
+        if lowers[-1] in ROLE_WORDS and _post(text, tokens) and (len(words) == 1 or (
+                not _institution([t.lower for t in tokens]) and all(
+                    ordinary[i] or (not w.text.isupper() and self._plain_word(w.lower, vocabulary))
+                    for i, w in enumerate(words[:-1])))):
+            # "the Dean of the Faculty", "Cruise Director": a post; not "QSU Provost" or
+            # "QU Office of the President"
+            return "", 0, ""
         if len(tokens) == 1 and _town_state(text, tokens[0].start, tokens[0].end):
             return "", 0, ""  # "Brooklyn, NY.", "Tampa, Fla.": a town's state, not "Joe, AL"
         if _shouted([w.text for w in words], self.common):
@@ -717,7 +739,7 @@ class ProperNameDetector:
 def _post(text: str, tokens: list[_Token]) -> bool:
     """Whether a run that ends in a role word names a post, not a person: other words open
     it ("Associate Dean"), "of" follows it, or an article or a rank comes before it ("the
-    Dean of the Faculty", "Vice Provost")."""
+    Dean of the Faculty", "a Provost", "Vice Provost")."""
     return len(tokens) > 1 or text.startswith(" of ", tokens[-1].end) or bool(
         _POST_BEFORE.search(text, max(0, tokens[0].start - 10), tokens[0].start))
 
