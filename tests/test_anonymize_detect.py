@@ -848,6 +848,12 @@ def test_a_first_name_that_is_a_word_before_particles_and_a_surname_is_a_person(
     assert kinds(detector, text) == {"Bill de Quarnby": "PERSON", "Will van Tollivan": "PERSON"}
 
 
+def test_headings_and_labels_of_oral_histories_are_no_names(detector):
+    text = ("Ines Quarnby spoke to the Hall of Fame in 1990.\n\nKeywords: mills; schools\n\n"
+            "Keywords: racism\n\nAudio from Oral History Interview conducted in 2000.")
+    assert kinds(detector, text) == {"Ines Quarnby": "PERSON"}
+
+
 def test_a_holiday_stays_though_its_word_is_someones_name(detector):
     text = ("Eve Quarnby called on Christmas Eve. Forecasters promised Christmas Eve off "
             "worked anyway. Eve said so.")

@@ -172,7 +172,7 @@ city county town borough municipality
 # "the Halvard Cup", "Honor Award"): no one is identified by them.
 EVENT_WORDS = frozenset("""
 expo expos festival fest faire convention con championship championships cup trophy
-award awards prize prizes medal prix
+award awards prize prizes medal prix fame famers
 """.split())
 
 # Connectors allowed inside a multi-word name ("Anouk van der Berg", "Bank of Halden").
@@ -305,6 +305,9 @@ new year's eve
 christmas eve
 christmas day
 boxing day
+oral history
+oral histories
+oral historian
 world war i
 world war ii
 world war one

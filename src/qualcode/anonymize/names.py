@@ -712,8 +712,9 @@ class ProperNameDetector:
             return "ORG", 0, "acronym"
         if _speaker_label(text, tokens[0].start, tokens[-1].end,
                           first in gaz.first_names) and not any(
-                self._ordinary(w, vocabulary, by_form=True) for w in words):
-            return "PERSON", 0.7, ""
+                self._ordinary(w, vocabulary, by_form=True) for w in words) and (
+                not ordinary_word(first) or self._first_name(first)):
+            return "PERSON", 0.7, ""  # not "Keywords:" that opens line after line
         if ordinary_word(first):
             return "", 0, ""  # "Hell, yeah", "Cash App": English writes them in lower case
         if _CAMEL.fullmatch(word):
