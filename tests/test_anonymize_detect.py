@@ -827,10 +827,10 @@ def test_a_post_named_by_a_first_name_is_no_person(detector):
 
 def test_a_post_in_words_that_are_also_surnames_is_no_person(detector):
     text = ("Life on a cruise ship is long. What is life like for a Cruise Director? Ines "
-            "Quarnby came on as Fleet Supervisor, then Odile Dean spoke.")
+            "Quarnby came on as Site Supervisor, then Odile Dean and Art Dean spoke.")
     replaced = kinds(detector, text)
-    assert "Cruise Director" not in replaced and "Fleet Supervisor" not in replaced
-    assert replaced["Odile Dean"] == "PERSON"
+    assert "Cruise Director" not in replaced and "Site Supervisor" not in replaced
+    assert replaced["Odile Dean"] == replaced["Art Dean"] == "PERSON"
     text = ("What is a Provost? QSU Provost, Ines Quarnby, said. He left the QU Office of "
             "the President.")
     assert kinds(detector, text) == {"QSU": "ORG", "Ines Quarnby": "PERSON",

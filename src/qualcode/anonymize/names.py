@@ -619,11 +619,12 @@ class ProperNameDetector:
         if titled or (before and before[-1].rstrip(".") in TITLES):
             return "PERSON", 0.95, ""
         if lowers[-1] in ROLE_WORDS and _post(text, tokens) and (len(words) == 1 or (
-                not _institution([t.lower for t in tokens]) and all(
-                    ordinary[i] or (not w.text.isupper() and self._plain_word(w.lower, vocabulary))
-                    for i, w in enumerate(words[:-1])))):
-            # "the Dean of the Faculty", "Cruise Director": a post; not "QSU Provost" or
-            # "QU Office of the President"
+                not self._first_name(lowers[0]) and not _institution([t.lower for t in tokens])
+                and all(ordinary[i] or (not w.text.isupper()
+                                        and self._plain_word(w.lower, vocabulary))
+                        for i, w in enumerate(words[:-1])))):
+            # "the Dean of the Faculty", "Cruise Director": a post; not "Art Dean", "QSU
+            # Provost" or "QU Office of the President"
             return "", 0, ""
         if len(tokens) == 1 and _town_state(text, tokens[0].start, tokens[0].end):
             return "", 0, ""  # "Brooklyn, NY.", "Tampa, Fla.": a town's state, not "Joe, AL"
@@ -713,8 +714,8 @@ class ProperNameDetector:
         if _speaker_label(text, tokens[0].start, tokens[-1].end,
                           first in gaz.first_names) and not any(
                 self._ordinary(w, vocabulary, by_form=True) for w in words) and (
-                not ordinary_word(first) or self._first_name(first)):
-            return "PERSON", 0.7, ""  # not "Keywords:" that opens line after line
+                not ordinary_word(first) or self._first_name(first) or first in gaz.surnames):
+            return "PERSON", 0.7, ""  # "Baker:", but not "Keywords:" line after line
         if ordinary_word(first):
             return "", 0, ""  # "Hell, yeah", "Cash App": English writes them in lower case
         if _CAMEL.fullmatch(word):
