@@ -56,7 +56,8 @@ def examples(data: Path) -> tuple[list[Example], list[Example]]:
     candidates = [d.candidates for d in detections]
     kept = leftovers(texts, runs, [d.spans for d in detections], candidates, vocabulary,
                      rules.detector.names)
-    queued = queued_words(texts, runs, candidates, vocabulary, rules.detector.names)
+    queued = queued_words(texts, runs, [d.spans for d in detections], candidates, vocabulary,
+                          rules.detector.names)
 
     def as_examples(per_text: list) -> list[Example]:
         result = []

@@ -49,6 +49,14 @@ def test_leftovers_are_the_runs_no_rule_replaced_queued_or_kept():
     assert features["words=2"] == 1 and features["sentence start"] == 0
 
 
+def test_a_run_listed_with_a_name_says_so():
+    text = "We speak with Quillmoot, Brass Kettle and Tavrinbury Cycles, and the Copper Kite crew."
+    tavrinbury = Span(text.index("Tavrinbury"), text.index(", and the"), "ORG", "proper_name",
+                    0.9, "tavrinbury cycles")
+    beside = {text[r.start:r.end]: r.features["beside a name"] for r in found(text, [tavrinbury])}
+    assert beside == {"Quillmoot": 0, "Brass Kettle": 1, "Copper Kite": 0}
+
+
 def test_generic_units_and_allowed_phrases_are_no_leftovers():
     text = "So the Research Group met about Research taste during World War II."
     runs = found(text, allow={"research taste", "world war ii"})
@@ -86,8 +94,8 @@ def test_a_queued_word_is_replaced_when_the_queue_model_takes_it_for_a_name():
     rules = Detector(detectors=RULES_ONLY).detect(text)
     assert [(text[c.start:c.end], c.reason) for c in rules.candidates] == [
         ("KQVX", "acronym"), ("WQLM", "acronym")]
-    found = queued_words([text], [list(RUN.finditer(text))], [rules.candidates], set(),
-                         ProperNameDetector(frozenset()))[0]
+    found = queued_words([text], [list(RUN.finditer(text))], [rules.spans], [rules.candidates],
+                         set(), ProperNameDetector(frozenset()))[0]
     assert found[0].features["queued=acronym"] == 1
     spans = settle_queued(text, found, ACRONYM_ON)
     assert [(text[s.start:s.end], s.kind, s.detector) for s in spans] == [
@@ -101,8 +109,8 @@ def test_a_queued_role_in_ordinary_words_is_not_scored():
     text = "She is our Head of Research."
     rules = Detector(detectors=RULES_ONLY).detect(text)
     assert [text[c.start:c.end] for c in rules.candidates] == ["Head of Research"]
-    assert queued_words([text], [list(RUN.finditer(text))], [rules.candidates], set(),
-                        ProperNameDetector(frozenset()))[0] == []
+    assert queued_words([text], [list(RUN.finditer(text))], [rules.spans], [rules.candidates],
+                        set(), ProperNameDetector(frozenset()))[0] == []
 
 
 def test_the_shipped_model_catches_a_band_named_in_ordinary_words():

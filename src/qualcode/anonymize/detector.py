@@ -135,8 +135,8 @@ class Detector:
         """The learned look at the runs the rules kept and the words they queued."""
         found = leftovers(texts, runs, [r.spans for r in results],
                           [r.candidates for r in results], vocabulary, self.names)
-        queued = queued_words(texts, runs, [r.candidates for r in results], vocabulary,
-                              self.names)
+        queued = queued_words(texts, runs, [r.spans for r in results],
+                              [r.candidates for r in results], vocabulary, self.names)
         for text, result, text_found, text_queued in zip(texts, results, found, queued,
                                                          strict=True):
             spans, candidates = settle(text, text_found, look.kept)

@@ -22,6 +22,7 @@ from __future__ import annotations
 import json
 import math
 import re
+from bisect import bisect_left
 from collections import Counter
 from collections.abc import Sequence
 from dataclasses import dataclass
@@ -131,6 +132,7 @@ def leftovers(texts: Sequence[str], runs: Sequence[Sequence[re.Match]],
     result = []
     for text, text_runs, found, queued in zip(texts, runs, spans, candidates, strict=True):
         covered = Coverage([*found, *queued])
+        names = _Names(found)
         phrases = rules.allowed_phrases(text)
         text_leftovers = []
         for run in text_runs:
@@ -145,21 +147,22 @@ def leftovers(texts: Sequence[str], runs: Sequence[Sequence[re.Match]],
                     _generic(words, vocabulary)) or lower in PRONOUNS:
                 continue
             text_leftovers.append(Leftover(start, end, _features(
-                text, start, end, initial, vocabulary, rules.allow, recurrence[lower])))
+                text, start, end, initial, vocabulary, rules.allow, recurrence[lower], names)))
         result.append(text_leftovers)
     return result
 
 
 def queued_words(texts: Sequence[str], runs: Sequence[Sequence[re.Match]],
-                 candidates: Sequence[Sequence[Candidate]], vocabulary: set[str],
-                 rules: ProperNameDetector) -> list[list[QueuedWord]]:
+                 spans: Sequence[Sequence[Span]], candidates: Sequence[Sequence[Candidate]],
+                 vocabulary: set[str], rules: ProperNameDetector) -> list[list[QueuedWord]]:
     """The review candidates the rules made in each text ("KQVX", "Quillfeather"), with the
     features of `leftovers` and the reason the rules queued them. Not a generic unit or role
     in ordinary words ("Head of Research"), nor a person's name that is also a word ("Cash",
     "Lo"), on which the features say no more than the rules: those stay queued unscored."""
     recurrence = Counter(run.group().lower() for text_runs in runs for run in text_runs)
     result = []
-    for text, text_candidates in zip(texts, candidates, strict=True):
+    for text, found_spans, text_candidates in zip(texts, spans, candidates, strict=True):
+        names = _Names(found_spans)
         found = []
         for c in text_candidates:
             lower = text[c.start:c.end].lower()
@@ -167,10 +170,33 @@ def queued_words(texts: Sequence[str], runs: Sequence[Sequence[re.Match]],
             if c.reason in _WORD_OR_NAME or _generic(words, vocabulary):
                 continue
             features = _features(text, c.start, c.end, starts_sentence(text, c.start),
-                                 vocabulary, rules.allow, recurrence[lower])
+                                 vocabulary, rules.allow, recurrence[lower], names)
             found.append(QueuedWord(c.start, c.end, {**features, f"queued={c.reason}": 1}, c))
         result.append(found)
     return result
+
+
+# Between two names of a list or a pair: "X, Y", "X and Y", "X's, Y", "X, & Y".
+_BETWEEN_NAMES = re.compile(r"(?:['\u2019]s)?(?:,? (?:and|or|&) |, )")
+
+
+class _Names:
+    """The people's and organizations' names found in one text, to tell whether a run is
+    joined to one by a comma, "and", "or" or "&", as the items of a list are ("Quillmoot,
+    Odesmere and Tavrinbury")."""
+
+    def __init__(self, spans: Sequence[Span]):
+        self.spans = sorted((s for s in spans if s.kind in ("PERSON", "ORG")),
+                            key=lambda s: s.start)
+        self.starts = [s.start for s in self.spans]
+
+    def beside(self, text: str, start: int, end: int) -> bool:
+        i = bisect_left(self.starts, start)
+        before = self.spans[i - 1] if i > 0 else None
+        after = self.spans[i] if i < len(self.spans) else None
+        return bool(before and before.end <= start
+                    and _BETWEEN_NAMES.fullmatch(text, before.end, start)) or bool(
+            after and end <= after.start and _BETWEEN_NAMES.fullmatch(text, end, after.start))
 
 
 def _generic(words: list[str], vocabulary: set[str]) -> bool:
@@ -222,7 +248,7 @@ def _learned(text: str, start: int, end: int, kind: str, confidence: float) -> S
 
 
 def _features(text: str, start: int, end: int, initial: bool, vocabulary: set[str],
-              allow: frozenset[str], recurrence: int) -> dict[str, float]:
+              allow: frozenset[str], recurrence: int, found: _Names) -> dict[str, float]:
     common, names = common_words(), gazetteer()
     words = text[start:end].split()
     lowers = [w.lower().strip(".,'\u2019") for w in words]
@@ -237,6 +263,7 @@ def _features(text: str, start: int, end: int, initial: bool, vocabulary: set[st
         "digit": float(any(c.isdigit() for c in text[start:end])),
         "common share": sum(lw in vocabulary or lw in common for _, lw in content) / len(content),
         f"recurs={min(recurrence, 3)}": 1,
+        "beside a name": float(found.beside(text, start, end)),
     }
     for edge, (_, lw) in (("first", content[0]), ("last", content[-1])):
         share = capital_share(lw)
