@@ -854,6 +854,14 @@ def test_headings_and_labels_of_oral_histories_are_no_names(detector):
     assert kinds(detector, text) == {"Ines Quarnby": "PERSON"}
 
 
+def test_the_title_of_a_book_a_film_or_an_album_is_no_name(detector):
+    text = ("He starred in the movie The Autobiography of Miss Tavrin Quarnby. Then the film "
+            "Tin Harbor came out. Her book Beekeeping for Beginners by Ines Tollivan sold well, "
+            "and I read the book Odile Streblow wrote at the Quillport Film School.")
+    assert kinds(detector, text) == {"Ines Tollivan": "PERSON", "Odile Streblow": "PERSON",
+                                     "Quillport Film School": "ORG"}
+
+
 def test_a_holiday_stays_though_its_word_is_someones_name(detector):
     text = ("Eve Quarnby called on Christmas Eve. Forecasters promised Christmas Eve off "
             "worked anyway. Eve said so.")

@@ -164,6 +164,16 @@ _NAMED_SHOW = re.compile(
 _LOWER_SHOW = re.compile(
     rf"(?i:\bwelcome\s+(?:back\s+)?to\s+the\s+)([{LOWER}]+(?: [{LOWER}]+){{0,2}})"
     rf"(?= podcast\b)")
+# The title of a book, a film, an album or a game, which names no one though its words are
+# capitalized: after the word for the work in lower case ("the film Tin Harbor", "his book
+# Salt the Orchard", "a novel titled Another Harbor"; not "Film School"), to the last
+# capitalized word that "of", "for", "the", "a", "an", "in", "on", "to" or "&" joins ("The
+# Autobiography of Miss Quarnby").
+_WORKS = ("book", "film", "movie", "album", "song", "novel", "memoir", "documentary",
+          "musical", "game", "exhibit", "exhibition", "titled", "entitled")
+_WORK_TITLE = re.compile(
+    rf"\b(?:{'|'.join(_WORKS)}),? [{_QUOTES}]?"
+    rf"({CAP_WORD}(?:(?: (?:of|for|the|a|an|in|on|to|&))* {CAP_WORD})*)(?![\w@])")
 _SHOW_CUES = ("welcome", "this is", "host", "episode", "listening to", "called", "named",
               "podcast", "show", "magazine", "newsletter", "series")
 # An institution named "of" or "for" two things or more ("Center for Security and Emerging
@@ -292,6 +302,10 @@ class ProperNameDetector:
         _join_name_suffixes(text, spans)
         if any(cue in lowered for cue in _SHOW_CUES):
             self._shows(text, lowered, covered, spans, candidates)
+        if any(work in lowered for work in _WORKS):
+            works = _works(text)
+            spans[:] = [s for s in spans if not works.hits(s.start, s.end)]
+            candidates[:] = [c for c in candidates if not works.hits(c.start, c.end)]
         return spans, candidates
 
     def _marked_organizations(self, text: str, covered: Coverage, spans: list[Span]) -> None:
@@ -478,14 +492,18 @@ class ProperNameDetector:
         return self._first_name(lower) or (lower not in self.common and not self.allowed(lower)
                                            and lower not in NAME_CONNECTORS)
 
-    def keeps(self, text: str, start: int, end: int) -> bool:
+    def keeps(self, text: str, start: int, end: int, spans: list[Span]) -> bool:
         """Whether the rules keep a run of capitalized words on purpose, wherever it stands:
         allowed words and titles ("Iterators", "Drs."), a town's state ("Fla."), ordinary
-        words shouted in capitals ("CLICK HERE"), an event ("Quill Con")."""
+        words shouted in capitals ("CLICK HERE"), an event ("Quill Con"), the title of a work
+        ("the album New Gold Harbor"), letters after a name (`spans`: "Lisa Quist, RMR")."""
         words = [w for w in text[start:end].lower().split() if w not in SMALL_WORDS]
         return all(self.allowed(w) or w.rstrip(".") in TITLES for w in words) or (
             _town_state(text, start, end)) or _shouted(text[start:end].split(), self.common) or (
-            bool(words) and words[-1] in EVENT_WORDS)
+            bool(words) and words[-1] in EVENT_WORDS) or _works(
+            text, max(0, start - 200), end).hits(start, end) or (
+            _ACRONYM.fullmatch(text[start:end]) is not None
+            and _credential(text, start, end, spans, self.allow))
 
     def allowed(self, lower: str) -> bool:
         """An allowed word, its plural, or a compound of allowed words ("us-china")."""
@@ -744,6 +762,18 @@ def _post(text: str, tokens: list[_Token]) -> bool:
     Dean of the Faculty", "a Provost", "Vice Provost")."""
     return len(tokens) > 1 or text.startswith(" of ", tokens[-1].end) or bool(
         _POST_BEFORE.search(text, max(0, tokens[0].start - 10), tokens[0].start))
+
+
+def _works(text: str, start: int = 0, end: int | None = None) -> Coverage:
+    """Where titles of books, films, albums and games stand in `text[start:end]`; not one
+    that opens with a first name, which may be the person who did something with the work
+    ("the book Ines Quarnby wrote")."""
+    works = Coverage()
+    first_names = gazetteer().first_names
+    for m in _WORK_TITLE.finditer(text, start, len(text) if end is None else end):
+        if m.group(1).split()[0].lower() not in first_names:
+            works.add(*m.span(1))
+    return works
 
 
 def _one_organization(text: str, spans: list[Span], start: int, end: int,

@@ -138,7 +138,7 @@ def leftovers(texts: Sequence[str], runs: Sequence[Sequence[re.Match]],
         for run in text_runs:
             start, end = run.span()
             if covered.hits(start, end) or phrases.hits(start, end) or rules.keeps(
-                    text, start, end):
+                    text, start, end, names.spans):
                 continue
             initial = starts_sentence(text, start)
             lower = run.group().lower()
