@@ -44,6 +44,7 @@ from __future__ import annotations
 import re
 from collections.abc import Callable
 from dataclasses import dataclass, replace
+from functools import lru_cache
 
 from qualcode.anonymize.casing import capital_share, name_word, ordinary_word
 from qualcode.anonymize.gazetteer import Gazetteer, gazetteer
@@ -302,10 +303,9 @@ class ProperNameDetector:
         _join_name_suffixes(text, spans)
         if any(cue in lowered for cue in _SHOW_CUES):
             self._shows(text, lowered, covered, spans, candidates)
-        if any(work in lowered for work in _WORKS):
-            works = _works(text)
-            spans[:] = [s for s in spans if not works.hits(s.start, s.end)]
-            candidates[:] = [c for c in candidates if not works.hits(c.start, c.end)]
+        works = _works(text)
+        spans[:] = [s for s in spans if not works.hits(s.start, s.end)]
+        candidates[:] = [c for c in candidates if not works.hits(c.start, c.end)]
         return spans, candidates
 
     def _marked_organizations(self, text: str, covered: Coverage, spans: list[Span]) -> None:
@@ -500,8 +500,7 @@ class ProperNameDetector:
         words = [w for w in text[start:end].lower().split() if w not in SMALL_WORDS]
         return all(self.allowed(w) or w.rstrip(".") in TITLES for w in words) or (
             _town_state(text, start, end)) or _shouted(text[start:end].split(), self.common) or (
-            bool(words) and words[-1] in EVENT_WORDS) or _works(
-            text, max(0, start - 200), end).hits(start, end) or (
+            bool(words) and words[-1] in EVENT_WORDS) or _works(text).hits(start, end) or (
             _ACRONYM.fullmatch(text[start:end]) is not None
             and _credential(text, start, end, spans, self.allow))
 
@@ -764,13 +763,14 @@ def _post(text: str, tokens: list[_Token]) -> bool:
         _POST_BEFORE.search(text, max(0, tokens[0].start - 10), tokens[0].start))
 
 
-def _works(text: str, start: int = 0, end: int | None = None) -> Coverage:
-    """Where titles of books, films, albums and games stand in `text[start:end]`; not one
-    that opens with a first name, which may be the person who did something with the work
-    ("the book Ines Quarnby wrote")."""
+@lru_cache(maxsize=4)
+def _works(text: str) -> Coverage:
+    """Where titles of books, films, albums and games stand in `text` (kept for the text's
+    runs that are weighed one by one); not one that opens with a first name, which may be
+    the person who did something with the work ("the book Ines Quarnby wrote")."""
     works = Coverage()
     first_names = gazetteer().first_names
-    for m in _WORK_TITLE.finditer(text, start, len(text) if end is None else end):
+    for m in _WORK_TITLE.finditer(text) if any(work in text for work in _WORKS) else ():
         if m.group(1).split()[0].lower() not in first_names:
             works.add(*m.span(1))
     return works
