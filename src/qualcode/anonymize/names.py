@@ -32,7 +32,9 @@ candidate. The rules that settle it, in order:
   Ed"), and an institution of two things keeps both ("Center for Security and Emerging
   Technology");
 - an event or a prize ("the Halvard Cup", "Quill Con") is no name, though the organization
-  that holds it may be ("a Quillport Association of Realtors Expo");
+  that holds it may be ("a Quillport Association of Realtors Expo"); nor is a post ("the
+  Dean of the Faculty", "Cruise Director"), the title of a work after the word for it ("the
+  film Tin Harbor"), or a pronoun that a heading or a run-together page capitalized;
 - several capitalized words that nothing else settles make an organization, with a low
   confidence;
 - an acronym or a rare capitalized word that nothing settles becomes a review candidate
