@@ -133,6 +133,9 @@ _ACRONYM_BEFORE = re.compile(r"\b(?:[Tt]he|[Tt]o|[Ww]ith|[Aa]t|[Ff]or|[Jj]oined|
 _ACRONYM_AFTER = re.compile(
     r"[,.;:)!?]|\s+(?:and|or|is|was|has|had|in|where|which|who|that)\b")
 _POSSESSIVES = ("'s", "\u2019s")
+# What joins two names of a pair or a list: "X and Y", "X's, Y", "X, & Y", "X, Y".
+BETWEEN_NAMES = re.compile(r"(?:['\u2019]s)?(?:,? (?:and|or|&) |, )")
+_AND_BETWEEN_NAMES = re.compile(r"(?:['\u2019]s)?,? (?:and|or|&) ")
 _POST_BEFORE = re.compile(
     r"\b(?:[Tt]he|[Aa]n?|[Aa]ssociate|[Aa]ssistant|[Vv]ice|[Dd]eputy|[Aa]cting) $")
 # North American radio and television stations are named by four call letters, starting
@@ -1102,8 +1105,5 @@ def _coordinated_kind(text: str, start: int, spans: list[Span], comma: bool = Tr
     if not spans:
         return ""
     previous = spans[-1]
-    between = text[previous.end:start]
-    if re.fullmatch(r"(?:['\u2019]s)?(?:,? (?:and|or|&) |, )" if comma else
-                    r"(?:['\u2019]s)?,? (?:and|or|&) ", between):
-        return previous.kind
-    return ""
+    joined = BETWEEN_NAMES if comma else _AND_BETWEEN_NAMES
+    return previous.kind if joined.fullmatch(text, previous.end, start) else ""

@@ -44,7 +44,7 @@ from qualcode.anonymize.lexicon import (
     SMALL_WORDS,
     common_words,
 )
-from qualcode.anonymize.names import ProperNameDetector, singular
+from qualcode.anonymize.names import BETWEEN_NAMES, ProperNameDetector, singular
 from qualcode.anonymize.spans import Candidate, Coverage, Span
 from qualcode.anonymize.text import APOSTROPHES, normalize, starts_sentence
 
@@ -176,10 +176,6 @@ def queued_words(texts: Sequence[str], runs: Sequence[Sequence[re.Match]],
     return result
 
 
-# Between two names of a list or a pair: "X, Y", "X and Y", "X's, Y", "X, & Y".
-_BETWEEN_NAMES = re.compile(r"(?:['\u2019]s)?(?:,? (?:and|or|&) |, )")
-
-
 class _Names:
     """The people's and organizations' names found in one text, to tell whether a run is
     joined to one by a comma, "and", "or" or "&", as the items of a list are ("Quillmoot,
@@ -195,8 +191,8 @@ class _Names:
         before = self.spans[i - 1] if i > 0 else None
         after = self.spans[i] if i < len(self.spans) else None
         return bool(before and before.end <= start
-                    and _BETWEEN_NAMES.fullmatch(text, before.end, start)) or bool(
-            after and end <= after.start and _BETWEEN_NAMES.fullmatch(text, end, after.start))
+                    and BETWEEN_NAMES.fullmatch(text, before.end, start)) or bool(
+            after and end <= after.start and BETWEEN_NAMES.fullmatch(text, end, after.start))
 
 
 def _generic(words: list[str], vocabulary: set[str]) -> bool:
