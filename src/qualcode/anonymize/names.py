@@ -501,9 +501,12 @@ class ProperNameDetector:
         """Whether the rules keep a run of capitalized words on purpose, wherever it stands:
         allowed words and titles ("Iterators", "Drs."), a town's state ("Fla."), ordinary
         words shouted in capitals ("CLICK HERE"), an event ("Quill Con"), the title of a work
-        ("the album New Gold Harbor"), letters after a name (`spans`: "Lisa Quist, RMR")."""
-        words = [w for w in text[start:end].lower().split() if w not in SMALL_WORDS]
-        return all(self.allowed(w) or w.rstrip(".") in TITLES for w in words) or (
+        ("the album New Gold Harbor"), letters after a name (`spans`: "Lisa Quist, RMR"), a
+        pronoun ("That's why")."""
+        lower = text[start:end].lower()
+        words = [w for w in lower.split() if w not in SMALL_WORDS]
+        return lower in PRONOUNS or all(
+            self.allowed(w) or w.rstrip(".") in TITLES for w in words) or (
             _town_state(text, start, end)) or _shouted(text[start:end].split(), self.common) or (
             bool(words) and words[-1] in EVENT_WORDS) or _works(text).hits(start, end) or (
             _ACRONYM.fullmatch(text[start:end]) is not None

@@ -39,7 +39,6 @@ from qualcode.anonymize.lexicon import (
     ORG_HEADS,
     ORG_SUFFIXES,
     PROJECT_WORDS,
-    PRONOUNS,
     ROLE_WORDS,
     SMALL_WORDS,
     common_words,
@@ -124,9 +123,9 @@ def leftovers(texts: Sequence[str], runs: Sequence[Sequence[re.Match]],
               vocabulary: set[str], rules: ProperNameDetector) -> list[list[Leftover]]:
     """The capitalized runs (`RUN` matches) of each text that overlap none of its spans
     and none of its review candidates, with features; not a lone ordinary word opening a
-    sentence ("So", "Anyway"), which says nothing, nor a pronoun ("That's why"), nor what
-    a rule keeps on purpose (see `ProperNameDetector.keeps`), an allowed phrase ("World War
-    II"), or a generic unit or role in ordinary words ("the Research Group")."""
+    sentence ("So", "Anyway"), which says nothing, nor what a rule keeps on purpose (see
+    `ProperNameDetector.keeps`), an allowed phrase ("World War II"), or a generic unit or
+    role in ordinary words ("the Research Group")."""
     common = common_words()
     recurrence = Counter(run.group().lower() for text_runs in runs for run in text_runs)
     result = []
@@ -144,7 +143,7 @@ def leftovers(texts: Sequence[str], runs: Sequence[Sequence[re.Match]],
             lower = run.group().lower()
             words = [w for w in lower.split() if w not in SMALL_WORDS]
             if initial and " " not in lower and (lower in common or lower in vocabulary) or (
-                    _generic(words, vocabulary)) or lower in PRONOUNS:
+                    _generic(words, vocabulary)):
                 continue
             text_leftovers.append(Leftover(start, end, _features(
                 text, start, end, initial, vocabulary, rules.allow, recurrence[lower], names)))
